@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TMPL_H
+#define TMPL_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+struct db;
+
+/*
+ * The fragment language: the subset of Perl that real SME fragments use,
+ * with Text::Template semantics, evaluated natively.
+ *
+ * A `struct tmpl_ctx` is one expansion's package: every fragment expanded
+ * with the same context shares its package variables (`our`, undeclared
+ * globals, subs), as all fragments of one template share one package in
+ * the original. `my` variables live only inside one block.
+ *
+ * Errors are appended to `err` as "<where>:<line>: <message>", one a line
+ * (`where` is the fragment's name as given). Constructs outside the subset
+ * (backticks, system, open, string eval, unknown modules) are errors
+ * "<where>:<line>: unsupported construct '<construct>'".
+ */
+
+struct tmpl_ctx;
+
+/* Limits that keep hostile fragments bounded (see tmpl_ctx_set_limits). */
+struct tmpl_limits {
+	size_t max_depth;  /* nesting of expressions, blocks and calls */
+	size_t max_output; /* bytes one fragment may produce */
+	size_t max_steps;  /* evaluation steps per fragment */
+	size_t max_memory; /* bytes of values alive at once (approx.) */
+};
+
+struct tmpl_ctx *tmpl_ctx_new(void);
+void tmpl_ctx_free(struct tmpl_ctx *ctx);
+void tmpl_ctx_set_limits(struct tmpl_ctx *ctx, const struct tmpl_limits *l);
+
+/*
+ * Install the variables of ESMITH.md §3 from the configuration database:
+ * `%key` (with `type`) for each record with properties, `$key` holding the
+ * raw stored value for every record, `$DB` (the database object) and
+ * `$confref`. With `all_records_as_scalars`, every record is only a scalar.
+ * `db` must outlive the context.
+ */
+void tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
+			     int all_records_as_scalars);
+
+/* Set package scalar `$name` to a string, or delete `name` (value NULL). */
+void
+tmpl_ctx_set_scalar(struct tmpl_ctx *ctx, const char *name, const char *value);
+
+/*
+ * Evaluate `src`, a Perl expression that must yield a hash reference (a
+ * MORE_DATA value such as `{ THIS => "x", EVENT => $x }`), and install each
+ * pair as a package variable: a plain value as `$name`, an array ref as
+ * `@name`, a hash ref as `%name`; undef deletes the name. Returns 0 or -1.
+ */
+int tmpl_ctx_more_data(struct tmpl_ctx *ctx, const char *src, const char *where,
+		       struct strbuf *err);
+
+/*
+ * Evaluate the Perl expression `src` in scalar context and append its
+ * string value to `out` (undef appends nothing and sets *is_undef when
+ * given). Used for metadata values such as PERMS=0640 (gives "416"),
+ * UID="root". Returns 0 or -1.
+ */
+int tmpl_eval_string(struct tmpl_ctx *ctx, const char *src, const char *where,
+		     struct strbuf *out, int *is_undef, struct strbuf *err);
+
+/*
+ * Expand one fragment: literal text copied, each `{ ... }` block evaluated
+ * and replaced by its value. Output is appended to `out`. On error, the
+ * failing block contributes nothing, the remaining blocks still run, the
+ * messages go to `err` and -1 is returned. Unbalanced braces are an error
+ * naming the line of the unclosed brace.
+ */
+int
+tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
+		     size_t len, struct strbuf *out, struct strbuf *err);
+
+#endif

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "util.h"
+
+START_TEST(test_strbuf_init_is_empty)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	ck_assert_ptr_nonnull(sb.buf);
+	ck_assert_uint_eq(sb.len, 0);
+	ck_assert_str_eq(sb.buf, "");
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_strbuf_add_grows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < 10000; i++)
+		strbuf_addch(&sb, 'a' + i % 26);
+	ck_assert_uint_eq(sb.len, 10000);
+	ck_assert_int_eq(sb.buf[26], 'a');
+	ck_assert_int_eq(sb.buf[10000], '\0');
+	strbuf_addf(&sb, "%d-%s", 42, "x");
+	ck_assert_str_eq(sb.buf + 10000, "42-x");
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_strbuf_addf_long)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char big[3000];
+
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	strbuf_addf(&sb, "<%s>", big);
+	ck_assert_uint_eq(sb.len, sizeof(big) + 1);
+	ck_assert_int_eq(sb.buf[0], '<');
+	ck_assert_int_eq(sb.buf[sb.len - 1], '>');
+	strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(test_strbuf_detach_and_chomp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+	size_t len;
+
+	strbuf_addstr(&sb, "line\r\n\n");
+	strbuf_chomp(&sb);
+	ck_assert_str_eq(sb.buf, "line");
+	s = strbuf_detach(&sb, &len);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_str_eq(s, "line");
+	ck_assert_uint_eq(sb.len, 0);
+	free(s);
+	s = strbuf_detach(&sb, NULL); /* empty detach still gives a buffer */
+	ck_assert_str_eq(s, "");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_strbuf_read_file_limits)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	ck_assert_int_lt(strbuf_read_file(&sb, "/nonexistent/x", 0), 0);
+	ck_assert_int_eq(strbuf_read_file(&sb, "/proc/self/cmdline", 0), 0);
+	ck_assert_uint_gt(sb.len, 0);
+	strbuf_reset(&sb);
+	strbuf_addch(&sb, 'k');
+	/* over the cap: an error, and the buffer is left as it was */
+	ck_assert_int_lt(strbuf_read_file(&sb, "/proc/self/cmdline", 1), 0);
+	ck_assert_str_eq(sb.buf, "k");
+	strbuf_release(&sb);
+}
+END_TEST
+
+static Suite *
+strbuf_suite(void)
+{
+	Suite *s = suite_create("strbuf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_strbuf_init_is_empty);
+	tcase_add_test(tc, test_strbuf_add_grows);
+	tcase_add_test(tc, test_strbuf_addf_long);
+	tcase_add_test(tc, test_strbuf_detach_and_chomp);
+	tcase_add_test(tc, test_strbuf_read_file_limits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(strbuf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
