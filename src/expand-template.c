@@ -106,14 +106,14 @@ main(int argc, char **argv)
 	int i, ret, code;
 
 	esmith_set_progname(argv[0]);
-	if (argc >= 2 &&
-	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
 	if (esmith_parse_root_option(&argc, &argv, &err) < 0 ||
-	    (i = parse_args(argc, argv, &opts, &err)) < 0) {
+	    (i = parse_args(argc, argv, &opts, &err)) == -1) {
 		code = usage(err.buf);
+		goto out;
+	}
+	if (i == -2) {
+		fputs(usage_text, stdout);
+		code = 0;
 		goto out;
 	}
 	opts.target = argv[i];
