@@ -134,7 +134,7 @@ ESMITH_EVENT_LOG=$T/hanglog "$SE" --timeout 1 hang 2>"$T/stderr"
 echo "exit $?" >>"$T/stderr"
 cat >"$T/want" <<'EOF'
 signal-event: hang: S10record-a ok, X s
-signal-event: hang: S20sleeper killed: time limit reached (status 15), X s
+signal-event: hang: S20sleeper killed: time limit of 1 s reached (status 15), X s
   S20sleeper: sleeping
 signal-event: hang: S30record-b ok, X s
 signal-event: event hang failed: 1 of 3 handlers failed
