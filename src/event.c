@@ -88,8 +88,11 @@ handlers_add(struct event_handlers *hs, const char *name, const char *path,
 	h->name = xstrdup(name);
 	h->path = xstrdup(path);
 	h->implicit = implicit;
-	h->executable = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-			access(path, X_OK) == 0;
+	/* A missing implicit action is run anyway: its failure fails the
+	   event, where skipping it would hide it. */
+	h->executable =
+		implicit || (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+			     access(path, X_OK) == 0);
 }
 
 static int
