@@ -549,6 +549,9 @@ event_run_program(const struct event_handler *h, char *const *argv,
 	if (timeout)
 		rn.deadline = t0 + (long long)timeout * 1000;
 	runner_loop(&rn, h, hooks, r);
+	/* What is left of a killed handler's group goes too. */
+	if (r->timed_out)
+		kill(-rn.pid, SIGKILL);
 	for (i = 0; i < 2; i++)
 		capture_close(&rn.cap[i], h, hooks);
 	if (rn.pidfd >= 0)
