@@ -947,16 +947,8 @@ event_templates_list(const char *event, char ***targets, size_t *n,
 /* ---- services2adjust -------------------------------------------------- */
 
 static const char *const known_actions[] = {
-	"start",
-	"stop",
-	"restart",
-	"reload",
-	"sighup",
-	"condrestart",
-	"reload-or-restart",
-	"try-restart",
-	"enable",
-	"disable",
+	"start",  "stop",	 "restart",	      "reload",
+	"sighup", "condrestart", "reload-or-restart", "try-restart",
 	NULL,
 };
 
@@ -1017,8 +1009,8 @@ service_check_actions(const char *path, const struct event_service *s,
 			strbuf_addf(err,
 				    "%s: unknown action '%s' (expected "
 				    "start, stop, restart, reload, sighup, "
-				    "condrestart, reload-or-restart, "
-				    "try-restart, enable or disable)",
+				    "condrestart, reload-or-restart or "
+				    "try-restart)",
 				    path, s->actions[i].action);
 			return -1;
 		}
