@@ -386,6 +386,53 @@ has_control(const char *s)
 	return 0;
 }
 
+static void
+check_conf_choice(struct ctx *c, const struct db_record *rec, const char *prop,
+		  const char *a, const char *b)
+{
+	const char *v = db_record_prop(rec, prop);
+
+	if (v && strcmp(v, a) && strcmp(v, b))
+		problem(c, prop, v, "expected %s or %s", a, b);
+}
+
+static void
+check_conf_path(struct ctx *c, const struct db_record *rec, const char *prop)
+{
+	const char *v = db_record_prop(rec, prop);
+
+	if (v && (!valid_path(v) || !strcmp(v, "/")))
+		problem(c, prop, v,
+			"expected an absolute path without '..', '//' or "
+			"special characters");
+}
+
+int
+dockspec_check_config(const struct db *conf, struct strbuf *err)
+{
+	struct ctx c = { "configuration", "docker", err, 0 };
+	const struct db_record *rec = conf ? db_get(conf, "docker") : NULL;
+	const char *v;
+
+	if (!rec)
+		return 0;
+	check_conf_choice(&c, rec, "status", "enabled", "disabled");
+	check_conf_choice(&c, rec, "TCPSocket", "enabled", "disabled");
+	check_conf_path(&c, rec, "DataRoot");
+	check_conf_path(&c, rec, "DataMountRoot");
+	check_conf_path(&c, rec, "Socket");
+	v = db_record_prop(rec, "TCPPort");
+	if (v && parse_port(v) < 0)
+		problem(&c, "TCPPort", v, "expected a port number 1-65535");
+	v = db_record_prop(rec, "Network");
+	if (v && (!valid_name(v) || !strcmp(v, "host") ||
+		  !strcmp(v, "bridge") || !strcmp(v, "none")))
+		problem(&c, "Network", v,
+			"expected a network name (lowercase letters, digits, "
+			"'-', '_'; not bridge, host or none)");
+	return c.problems;
+}
+
 /* ---- building one spec ---------------------------------------------- */
 
 static const char *const known_props[] = {
@@ -643,7 +690,8 @@ build_custom_ports(struct ctx *c, const struct src *s, struct dockspec *o,
 }
 
 static void
-build_ports(struct ctx *c, const struct src *s, struct dockspec *o)
+build_ports(struct ctx *c, const struct src *s, struct dockspec *o,
+	    const struct dockspec_config *cfg)
 {
 	static const char *const mapping[] = { "native", "custom", NULL };
 	static const char *const access[] = { "private", "public", NULL };
@@ -690,6 +738,9 @@ build_ports(struct ctx *c, const struct src *s, struct dockspec *o)
 		list_push(&o->bind_ips, &o->nbind_ips, "", 0);
 	else
 		list_push(&o->bind_ips, &o->nbind_ips, "127.0.0.1", 9);
+	if (!pub && cfg->lan_ip && *cfg->lan_ip)
+		list_push(&o->bind_ips, &o->nbind_ips, cfg->lan_ip,
+			  strlen(cfg->lan_ip));
 }
 
 static char *
@@ -923,7 +974,7 @@ dockspec_build(struct dockspec *out, const char *dbname, const char *name,
 	build_status(&c, &s, out);
 	build_image(&c, &s, out);
 	build_cmd_env(&c, &s, out);
-	build_ports(&c, &s, out);
+	build_ports(&c, &s, out, cfg);
 	if (!out->host_network)
 		out->network = xstrdup(cfg->network);
 	build_mounts(&c, &s, out, cfg);
@@ -1384,6 +1435,48 @@ dockspec_load_db(const struct db *containers, const struct db *images,
 	return 0;
 }
 
+static struct db *
+open_db(const char *name, int *problems, struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+	struct db *db = db_open(name, &e);
+
+	if (!db) {
+		strbuf_addf(err, "%s\n", e.buf);
+		(*problems)++;
+	}
+	strbuf_release(&e);
+	return db;
+}
+
+int
+dockspec_load_all(struct dockspec_config *cfg, struct dockspec **specs,
+		  size_t *n, struct strbuf *err)
+{
+	int problems = 0;
+	struct db *conf = open_db("configuration", &problems, err);
+	struct db *cont = open_db("docker_containers", &problems, err);
+	struct db *img = open_db("docker_images", &problems, err);
+
+	*specs = NULL;
+	*n = 0;
+	if (problems)
+		goto out;
+	dockspec_config_load(cfg, conf);
+	problems = dockspec_check_config(conf, err);
+	problems += dockspec_load_db(cont, img, cfg, specs, n, err);
+	if (problems && *specs) {
+		dockspec_free_all(*specs, *n);
+		*specs = NULL;
+		*n = 0;
+	}
+out:
+	db_free(conf);
+	db_free(cont);
+	db_free(img);
+	return problems;
+}
+
 /* ---- YAML run specs ----------------------------------------------------- */
 
 static void
@@ -1575,4 +1668,52 @@ dockspec_parse_yaml(struct dockspec *out, const char *where, const char *text,
 	dockspec_props_release(&rec);
 	dockspec_props_release(&img);
 	return ret;
+}
+
+int
+dockspec_load_run_specs(const char *const *names, size_t n,
+			const struct dockspec_config *cfg,
+			struct dockspec **out, struct strbuf *err)
+{
+	struct dockspec *all = xcalloc(n ? n : 1, sizeof(*all));
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	size_t i, ok = 0;
+	int problems = 0, r;
+
+	for (i = 0; i < n; i++) {
+		strbuf_reset(&path);
+		strbuf_reset(&text);
+		esmith_path_buf(&path, DOCKSPEC_DIR);
+		strbuf_addf(&path, "/%s.yml", names[i]);
+		r = strbuf_read_file(&text, path.buf, MAX_YAML + 1);
+		if (r < 0) {
+			strbuf_addf(err, "%s: %s (run docker-specs first)\n",
+				    path.buf, strerror(-r));
+			problems++;
+			continue;
+		}
+		r = dockspec_parse_yaml(&all[ok], path.buf, text.buf, text.len,
+					cfg, err);
+		if (!r && strcmp(all[ok].name, names[i])) {
+			strbuf_addf(err,
+				    "%s: name '%s' does not match the "
+				    "file name\n",
+				    path.buf, all[ok].name);
+			dockspec_release(&all[ok]);
+			r = 1;
+		}
+		if (!r)
+			ok++;
+		problems += r;
+	}
+	if (!problems)
+		problems = dockspec_check_set(all, ok, "run specs", err);
+	strbuf_release(&path);
+	strbuf_release(&text);
+	if (problems) {
+		dockspec_free_all(all, ok);
+		all = NULL;
+	}
+	*out = all;
+	return problems;
 }

@@ -24,6 +24,11 @@ struct db;
  * `err`, and counted in the return value.
  */
 
+/* Where the run specs are written (docker-specs) and read (docker-apply). */
+#define DOCKSPEC_DIR "/etc/smeserver-docker/containers"
+/* The template expanded into each run spec, with MORE_DATA CONTAINER. */
+#define DOCKSPEC_TEMPLATE "/etc/smeserver-docker/container.yml"
+
 /* A property list: name/value pairs in insertion order. */
 struct dockspec_props {
 	char **name;
@@ -48,6 +53,12 @@ void dockspec_config_init(struct dockspec_config *cfg);
 /* Read the `docker` record (and LocalIP) of `configuration` when not NULL. */
 void dockspec_config_load(struct dockspec_config *cfg, const struct db *conf);
 void dockspec_config_release(struct dockspec_config *cfg);
+/*
+ * Check the `docker` record of `configuration` (status, DataRoot,
+ * DataMountRoot, Socket, TCPPort, TCPSocket, Network). Returns the number
+ * of problems, each a line in `err`. A missing record is no problem.
+ */
+int dockspec_check_config(const struct db *conf, struct strbuf *err);
 
 enum dockspec_proto { DOCKSPEC_TCP = 1 << 0, DOCKSPEC_UDP = 1 << 1 };
 
@@ -139,6 +150,17 @@ int dockspec_load_db(const struct db *containers, const struct db *images,
 void dockspec_free_all(struct dockspec *specs, size_t n);
 
 /*
+ * Everything docker-validate checks: open `configuration`,
+ * `docker_containers` and `docker_images` (below the sandbox root), load
+ * `cfg` (initialised by the caller) and check the `docker` record and
+ * every container. On success (0) the specs are returned as by
+ * dockspec_load_db(); otherwise the number of problems (a database that
+ * cannot be read counts as one).
+ */
+int dockspec_load_all(struct dockspec_config *cfg, struct dockspec **specs,
+		      size_t *n, struct strbuf *err);
+
+/*
  * A run spec file: YAML with a mapping holding `name`, `record` (the
  * container's properties, string values) and optionally `image` (the
  * inherited properties). `where` names the file in messages. Returns the
@@ -147,6 +169,15 @@ void dockspec_free_all(struct dockspec *specs, size_t n);
 int dockspec_parse_yaml(struct dockspec *out, const char *where,
 			const char *text, size_t len,
 			const struct dockspec_config *cfg, struct strbuf *err);
+
+/*
+ * Read the run spec DOCKSPEC_DIR/<name>.yml (below the sandbox root) of
+ * each of the `n` names, check each and the set. Returns 0 with the specs
+ * in *out (in the order of `names`), or the number of problems.
+ */
+int dockspec_load_run_specs(const char *const *names, size_t n,
+			    const struct dockspec_config *cfg,
+			    struct dockspec **out, struct strbuf *err);
 
 /*
  * The YAML run spec of a record, with every value single-quoted, as the
