@@ -226,7 +226,7 @@ expand_collect(const struct expand_params *p, struct expand_frags *fs,
 	       struct strbuf *err)
 {
 	struct strbuf where = STRBUF_INIT;
-	int saw_dir = 0, ret = 0;
+	int saw_dir = 0, whole = 0, ret = 0;
 	size_t i;
 
 	for (i = p->nqueue; i-- > 0;) {
@@ -247,9 +247,11 @@ expand_collect(const struct expand_params *p, struct expand_frags *fs,
 
 			expand_frags_clear(fs);
 			expand_frags_put(fs, base, where.buf);
+			whole = 1;
 		} else if (S_ISDIR(st.st_mode)) {
-			if (!saw_dir)
+			if (whole)
 				expand_frags_clear(fs);
+			whole = 0;
 			saw_dir = 1;
 			if (expand_merge_dir(fs, where.buf, err) < 0)
 				ret = -1;
@@ -451,20 +453,18 @@ expand_perl_true(const char *s, int is_undef)
 	return !is_undef && *s && strcmp(s, "0") != 0;
 }
 
-/* Evaluate `m` to a string; in the directory form the file's text is a
-   block, `{ text }`, as the original evaluates it. */
+/* Evaluate `pre (value) post` to a string; in the directory form the
+   file's text is a block, `do { text }`, as the original evaluates it. */
 static int
 expand_meta_eval(struct tmpl_ctx *ctx, const struct expand_meta *m,
-		 const char *fmt, struct strbuf *out, int *is_undef,
-		 struct strbuf *err)
+		 const char *pre, const char *post, struct strbuf *out,
+		 int *is_undef, struct strbuf *err)
 {
 	struct strbuf src = STRBUF_INIT;
 	int ret;
 
-	if (m->dir_form)
-		strbuf_addf(&src, fmt, "do {", m->expr, "}");
-	else
-		strbuf_addf(&src, fmt, "(", m->expr, ")");
+	strbuf_addf(&src, "%s%s%s%s%s", pre, m->dir_form ? "do {" : "(",
+		    m->expr, m->dir_form ? "}" : ")", post);
 	ret = tmpl_eval_string(ctx, src.buf, m->where, out, is_undef, err);
 	strbuf_release(&src);
 	return ret;
@@ -609,7 +609,7 @@ expand_apply_queue(struct tmpl_ctx *ctx, struct expand_params *p,
 	size_t i;
 	int ret;
 
-	ret = expand_meta_eval(ctx, m, "join(\"\\n\", @{%s%s%s})", &out, NULL,
+	ret = expand_meta_eval(ctx, m, "join(\"\\n\", @{", "})", &out, NULL,
 			       err);
 	if (ret < 0)
 		goto out;
@@ -687,7 +687,7 @@ expand_apply_metas(struct tmpl_ctx *ctx, struct expand_params *p,
 			continue;
 		}
 		strbuf_reset(&val);
-		if (expand_meta_eval(ctx, m, "%s%s%s", &val, &is_undef, err) <
+		if (expand_meta_eval(ctx, m, "", "", &val, &is_undef, err) <
 			    0 ||
 		    expand_apply_string(p, m, val.buf, is_undef, err) < 0)
 			ret = -1;
@@ -1077,7 +1077,7 @@ expand_setup(struct tmpl_ctx *ctx, struct db **dbp, struct expand_params *p,
 	/* Every record is a scalar in the original's default as well; the
 	   key is evaluated for its errors and otherwise changes nothing. */
 	if (aras &&
-	    expand_meta_eval(ctx, aras, "%s%s%s", &val, &is_undef, err) < 0)
+	    expand_meta_eval(ctx, aras, "", "", &val, &is_undef, err) < 0)
 		ret = -1;
 	strbuf_release(&val);
 	*dbp = db_open("configuration", err);
