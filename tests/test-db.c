@@ -164,6 +164,36 @@ START_TEST(test_db_set_and_delete)
 }
 END_TEST
 
+/* A record read from a file, replaced with db_set() and given new
+   properties, and one grown past its load-time size: the arrays read
+   from the file are never reallocated or freed by the record. */
+START_TEST(test_db_change_loaded_records)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct db *db = parse("a=t|p|1|q|2\nb=t|x|1\n");
+	struct db_record *r;
+	char *out;
+	int i;
+
+	r = db_set(db, "a", "new", &err);
+	ck_assert_int_eq(db_set_prop(db, r, "z", "9", &err), 0);
+	r = db_get(db, "b");
+	for (i = 0; i < 20; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "p%02d", i);
+		ck_assert_int_eq(db_set_prop(db, r, name, "v", &err), 0);
+	}
+	ck_assert_int_eq(db_set_prop(db, r, "x", "changed", &err), 0);
+	ck_assert_uint_eq(db_record_nprops(r), 21);
+	out = serialize(db);
+	ck_assert_ptr_nonnull(strstr(out, "a=new|z|9\nb=t|p00|v|"));
+	ck_assert_ptr_nonnull(strstr(out, "|x|changed\n"));
+	free(out);
+	db_free(db);
+	strbuf_release(&err);
+}
+END_TEST
+
 static const char *const bad_keys[] = { "", "a=b", "a\nb", "#x", " x", "\tx" };
 
 START_TEST(test_db_bad_keys_refused)
@@ -525,6 +555,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_warning_names_file_and_line);
 	tcase_add_test(tc, test_db_values_unescaped);
 	tcase_add_test(tc, test_db_set_and_delete);
+	tcase_add_test(tc, test_db_change_loaded_records);
 	tcase_add_loop_test(tc, test_db_bad_keys_refused, 0,
 			    sizeof(bad_keys) / sizeof(bad_keys[0]));
 	tcase_add_test(tc, test_db_roundtrip_random);
