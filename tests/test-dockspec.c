@@ -121,6 +121,11 @@ static const struct {
 	  "docker_containers: web: access 'world': expected private or public" },
 	{ "web", "status=enabled|Image=x|Env=1A=b",
 	  "docker_containers: web: Env '1A=b': expected NAME=value" },
+	{ "web", "status=enabled|Image=x|Cmd=[\"a\",1]",
+	  "docker_containers: web: Cmd '[\"a\",1]': expected words separated "
+	  "by spaces, or a JSON array" },
+	{ "web", "status=enabled|Image=x|StopTimeout=1h",
+	  "docker_containers: web: StopTimeout '1h': expected seconds" },
 	{ "web", "status=enabled|Image=x|Restart=sometimes",
 	  "docker_containers: web: Restart 'sometimes': expected unless-stopped, always, on-failure or no" },
 	{ "web", "status=enabled|Image=x|Cmd=a\nb",
