@@ -25,6 +25,7 @@
 # later case of its file (a case's own sections are written after them).
 # With EXPAND_TEMPLATE `-`, only the reference side runs and its output is
 # printed (to write new cases).
+#   --- warning REGEX        the C side warns with a message matching REGEX
 #   --- error REGEX [c-only] the C side fails with a message matching REGEX
 #                            (and the reference fails too, unless c-only:
 #                            Perl itself would run what the subset refuses)
@@ -124,7 +125,7 @@ sub build_root {
 			spew("$root/etc/e-smith/templates.metadata$t/$a", $x);
 		}
 		elsif ($k eq 'existing') { spew("$root$t", $x) }
-		elsif ($k eq 'target' || $k eq 'error') { }
+		elsif ($k eq 'target' || $k eq 'error' || $k eq 'warning') { }
 		else { die "$c->{file}:$c->{line}: unknown section '$k'\n" }
 	}
 }
@@ -194,6 +195,10 @@ sub check_case {
 	}
 	return "reference side failed:\n" . join("\n", @perr) if @perr;
 	return "C side failed (exit $code):\n$cerr" if $code != 0;
+	if (my $w = $sec{warning}) {
+		my $re = join ' ', @{ $w->{args} };
+		return "C warnings do not match /$re/:\n$cerr" if $cerr !~ /$re/;
+	}
 	my $got;
 	if ($p{type} eq 'string') {
 		$got = $cout;
