@@ -451,20 +451,18 @@ expand_perl_true(const char *s, int is_undef)
 	return !is_undef && *s && strcmp(s, "0") != 0;
 }
 
-/* Evaluate `m` to a string; in the directory form the file's text is a
-   block, `{ text }`, as the original evaluates it. */
+/* Evaluate `pre (value) post` to a string; in the directory form the
+   file's text is a block, `do { text }`, as the original evaluates it. */
 static int
 expand_meta_eval(struct tmpl_ctx *ctx, const struct expand_meta *m,
-		 const char *fmt, struct strbuf *out, int *is_undef,
-		 struct strbuf *err)
+		 const char *pre, const char *post, struct strbuf *out,
+		 int *is_undef, struct strbuf *err)
 {
 	struct strbuf src = STRBUF_INIT;
 	int ret;
 
-	if (m->dir_form)
-		strbuf_addf(&src, fmt, "do {", m->expr, "}");
-	else
-		strbuf_addf(&src, fmt, "(", m->expr, ")");
+	strbuf_addf(&src, "%s%s%s%s%s", pre, m->dir_form ? "do {" : "(",
+		    m->expr, m->dir_form ? "}" : ")", post);
 	ret = tmpl_eval_string(ctx, src.buf, m->where, out, is_undef, err);
 	strbuf_release(&src);
 	return ret;
@@ -609,7 +607,7 @@ expand_apply_queue(struct tmpl_ctx *ctx, struct expand_params *p,
 	size_t i;
 	int ret;
 
-	ret = expand_meta_eval(ctx, m, "join(\"\\n\", @{%s%s%s})", &out, NULL,
+	ret = expand_meta_eval(ctx, m, "join(\"\\n\", @{", "})", &out, NULL,
 			       err);
 	if (ret < 0)
 		goto out;
@@ -687,7 +685,7 @@ expand_apply_metas(struct tmpl_ctx *ctx, struct expand_params *p,
 			continue;
 		}
 		strbuf_reset(&val);
-		if (expand_meta_eval(ctx, m, "%s%s%s", &val, &is_undef, err) <
+		if (expand_meta_eval(ctx, m, "", "", &val, &is_undef, err) <
 			    0 ||
 		    expand_apply_string(p, m, val.buf, is_undef, err) < 0)
 			ret = -1;
@@ -1077,7 +1075,7 @@ expand_setup(struct tmpl_ctx *ctx, struct db **dbp, struct expand_params *p,
 	/* Every record is a scalar in the original's default as well; the
 	   key is evaluated for its errors and otherwise changes nothing. */
 	if (aras &&
-	    expand_meta_eval(ctx, aras, "%s%s%s", &val, &is_undef, err) < 0)
+	    expand_meta_eval(ctx, aras, "", "", &val, &is_undef, err) < 0)
 		ret = -1;
 	strbuf_release(&val);
 	*dbp = db_open("configuration", err);
