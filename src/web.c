@@ -298,7 +298,7 @@ web_wants_subdomain(const struct db_record *rec)
 const char *
 web_subdomain_label(const struct db_record *rec)
 {
-	return prop_or(rec, "SubDomainName", db_record_key(rec));
+	return prop_or(rec, "SubDomainName", NULL);
 }
 
 /* A port number 1..65535 spanning exactly [s, s+len) after trimming. */
@@ -416,7 +416,7 @@ check_prop(const struct db_record *rec, const char *prop,
 	if (check(v, &why)) {
 		quote_value(&shown, v);
 		problem(problems, db_record_key(rec), prop, shown.buf, &why);
-		ret = -1;
+		ret = 1;
 	}
 	strbuf_release(&why);
 	strbuf_release(&shown);
@@ -437,7 +437,7 @@ check_enum(const struct db_record *rec, const char *prop, const char *a,
 	problem(problems, db_record_key(rec), prop, shown.buf, &why);
 	strbuf_release(&why);
 	strbuf_release(&shown);
-	return -1;
+	return 1;
 }
 
 /* Find `value` among the first `n` claimed values; returns index or -1. */
@@ -496,22 +496,22 @@ check_claim(struct db *containers, char **claims, size_t i, const char *prop,
 		    CONTAINERS_DB, db_record_key(db_record_at(containers, i)),
 		    prop, value,
 		    db_record_key(db_record_at(containers, (size_t)other)));
-	return -1;
+	return 1;
 }
 
-/* The checks on one record that do not depend on the others. */
+/* The checks on one record that do not depend on the others; returns the
+   number of problems. */
 static int
 validate_record(const struct db_record *rec, struct strbuf *problems)
 {
 	const char *key = db_record_key(rec);
-	int ret = 0;
+	int n = 0;
 
-	ret |= check_prop(rec, "WebAlias", web_check_alias, problems);
-	ret |= check_prop(rec, "SubDomainName", web_check_label, problems);
-	ret |= check_prop(rec, "StartSchedule", web_check_cron, problems);
-	ret |= check_prop(rec, "StopSchedule", web_check_cron, problems);
-	ret |= check_enum(rec, "SubDomain", "enabled", "disabled", problems);
-	ret |= check_enum(rec, "access", "private", "public", problems);
+	n += check_prop(rec, "WebAlias", web_check_alias, problems);
+	n += check_prop(rec, "SubDomainName", web_check_label, problems);
+	n += check_prop(rec, "StartSchedule", web_check_cron, problems);
+	n += check_prop(rec, "StopSchedule", web_check_cron, problems);
+	n += check_enum(rec, "SubDomain", "enabled", "disabled", problems);
 	if ((db_record_prop(rec, "StartSchedule") ||
 	     db_record_prop(rec, "StopSchedule")) &&
 	    quietly(web_check_name, key)) {
@@ -520,28 +520,25 @@ validate_record(const struct db_record *rec, struct strbuf *problems)
 		strbuf_addstr(&why, " to be scheduled");
 		problem(problems, key, NULL, NULL, &why);
 		strbuf_release(&why);
-		ret = -1;
+		n++;
 	}
-	if (web_wants_subdomain(rec) && !db_record_prop(rec, "SubDomainName") &&
-	    quietly(web_check_label, key)) {
-		struct strbuf why = STRBUF_INIT;
-		web_check_label(key, &why);
-		strbuf_addstr(&why, " (without SubDomainName, the record's "
-				    "name is the subdomain)");
-		problem(problems, key, NULL, NULL, &why);
-		strbuf_release(&why);
-		ret = -1;
+	if (web_wants_subdomain(rec) && !web_subdomain_label(rec)) {
+		strbuf_addf(problems,
+			    "%s: %s: SubDomainName: missing while SubDomain "
+			    "is enabled\n",
+			    CONTAINERS_DB, key);
+		n++;
 	}
 	if (web_container_enabled(rec) &&
 	    (*prop_or(rec, "WebAlias", "") || web_wants_subdomain(rec))) {
 		struct strbuf why = STRBUF_INIT;
 		if (web_host_port(rec, &why) < 0) {
 			problem(problems, key, NULL, NULL, &why);
-			ret = -1;
+			n++;
 		}
 		strbuf_release(&why);
 	}
-	return ret;
+	return n;
 }
 
 static int
@@ -559,7 +556,7 @@ validate_domain(struct db *config, struct strbuf *problems)
 		    "expected a domain name like example.com\n",
 		    shown.buf);
 	strbuf_release(&shown);
-	return -1;
+	return 1;
 }
 
 int
@@ -568,38 +565,59 @@ web_validate(struct db *containers, struct db *config, struct strbuf *problems)
 	size_t n = db_count(containers);
 	char **aliases = xcalloc(n ? n : 1, sizeof(*aliases));
 	char **labels = xcalloc(n ? n : 1, sizeof(*labels));
-	int ret = 0, need_domain = 0;
+	int count = 0, need_domain = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct db_record *rec = db_record_at(containers, i);
 		const char *alias = prop_or(rec, "WebAlias", "");
+		const char *label = web_subdomain_label(rec);
 
 		if (strcmp(db_record_type(rec), "service") != 0)
 			continue;
-		ret |= validate_record(rec, problems);
+		count += validate_record(rec, problems);
 		if (!web_container_enabled(rec))
 			continue;
 		if (*alias && quietly(web_check_alias, alias) == 0)
-			ret |= check_claim(containers, aliases, i, "WebAlias",
-					   alias, problems);
+			count += check_claim(containers, aliases, i, "WebAlias",
+					     alias, problems);
 		if (web_wants_subdomain(rec)) {
-			const char *label = web_subdomain_label(rec);
 			need_domain = 1;
-			if (quietly(web_check_label, label) == 0)
-				ret |= check_claim(containers, labels, i,
-						   "SubDomainName", label,
-						   problems);
+			if (label && quietly(web_check_label, label) == 0)
+				count += check_claim(containers, labels, i,
+						     "SubDomainName", label,
+						     problems);
 		}
 	}
 	if (need_domain)
-		ret |= validate_domain(config, problems);
+		count += validate_domain(config, problems);
 	for (size_t i = 0; i < n; i++) {
 		free(aliases[i]);
 		free(labels[i]);
 	}
 	free(aliases);
 	free(labels);
-	return ret ? -1 : 0;
+	return count;
+}
+
+int
+web_validate_all(struct strbuf *problems)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct db *containers = db_open(CONTAINERS_DB, &err);
+	struct db *config = containers ? db_open("configuration", &err) : NULL;
+	int count;
+
+	if (!config) {
+		/* docker-validate reports unreadable databases itself */
+		count = 0;
+		goto out;
+	}
+	count = web_validate(containers, config, problems);
+out:
+	db_free(config);
+	db_free(containers);
+	strbuf_release(&err);
+	return count;
 }
 
 /* --- hosts database ----------------------------------------------------- */
@@ -682,7 +700,7 @@ web_sync_hosts(struct db *containers, struct db *config, struct db *hosts,
 	char *domain = NULL;
 	int ret = -1, conflict = 0;
 
-	if (web_validate(containers, config, problems) < 0)
+	if (web_validate(containers, config, problems) > 0)
 		goto out;
 	d = config ? db_get(config, "DomainName") : NULL;
 	domain = xstrdup(d ? db_record_type(d) : "");
@@ -693,7 +711,7 @@ web_sync_hosts(struct db *containers, struct db *config, struct db *hosts,
 		struct strbuf key = STRBUF_INIT;
 		struct db_record *h;
 
-		if (!web_wants_subdomain(rec))
+		if (!web_wants_subdomain(rec) || !web_subdomain_label(rec))
 			continue;
 		strbuf_addf(&key, "%s.%s", web_subdomain_label(rec), domain);
 		h = db_get(hosts, key.buf);

@@ -47,8 +47,8 @@ int web_check_cron(const char *spec, struct strbuf *err);
    digit, then letters, digits, '_', '.', '-'; at most 64 bytes. */
 int web_check_name(const char *name, struct strbuf *err);
 
-/* The SubDomainName of a container, or its key when the property is
-   absent or empty. */
+/* The SubDomainName of a container, or NULL when absent or empty (a
+   problem while SubDomain is enabled). */
 const char *web_subdomain_label(const struct db_record *rec);
 
 /* 1 when the record is a `service` with status `enabled`. */
@@ -73,10 +73,18 @@ long web_host_port(const struct db_record *rec, struct strbuf *err);
  * Every problem is appended to `problems`, one a line, naming the
  * database, the record and the property:
  *   docker_containers: shop: SubDomainName 'Shop Front': expected ...
- * Returns 0 when all is well, -1 when there was a problem.
+ * Values are shown with a newline as `\n` and other control bytes as
+ * `\xNN`. Returns the number of problems (0: all is well).
  */
 int
 web_validate(struct db *containers, struct db *config, struct strbuf *problems);
+
+/*
+ * The same over the databases on disk (docker_containers, configuration,
+ * below the sandbox root), for docker-validate. A database that cannot be
+ * read counts no problem here: the caller reports it.
+ */
+int web_validate_all(struct strbuf *problems);
 
 /*
  * The hosts database sync (actions/docker-hosts): make the records of
