@@ -371,20 +371,22 @@ expect "refused: hosts database untouched" \
 expect "refused: apache not reloaded" "$(reloads)" "$r_before"
 expect "refused: still serving /blog/" "$(get "$L/blog/")" "200 backend blog"
 
-# the fragments alone also leave hostile values out of the output
+# the fragments alone refuse too: the expansion fails, the files stay
 db docker_containers setprop blog WebAlias "evil
 ProxyPass / http://127.0.0.1:1/"
 db docker_containers setprop apps StartSchedule "* * * * * root /bin/sh"
-ESMITH_ROOT="$root" perl "$EXPAND_PL" "$FRAGMENTS$PROXY_CONF" >"$T/hostile.conf"
-ESMITH_ROOT="$root" perl "$EXPAND_PL" "$FRAGMENTS$CRON_FILE" >"$T/hostile.cron"
-if grep -q evil "$T/hostile.conf" || grep -q 'http://127.0.0.1:1/' "$T/hostile.conf" ||
-	grep -q 'root /bin/sh' "$T/hostile.cron"; then
-	bad "a hostile value reached the expanded files"
-	grep -n 'evil\|127.0.0.1:1/' "$T/hostile.conf"
-	grep -n 'root /bin/sh' "$T/hostile.cron"
-else
-	ok "expanded without validation: hostile values left out"
-fi
+for target in "$PROXY_CONF" "$CRON_FILE"; do
+	if expand "$target" >"$T/expand.out" 2>&1; then
+		bad "expanding $target with hostile records succeeded"
+	else
+		ok "expanding $target alone fails: $(grep -m 1 docker_containers "$T/expand.out")"
+	fi
+	rm -f "$root$target.new"
+done
+expect "fragments refuse: proxy configuration untouched" \
+	"$(cat "$root$PROXY_CONF")" "$conf_before"
+expect "fragments refuse: cron file untouched" \
+	"$(cat "$root$CRON_FILE")" "$cron_before"
 db docker_containers setprop blog WebAlias blog
 db docker_containers delprop apps StartSchedule
 
