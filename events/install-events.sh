@@ -27,7 +27,7 @@ check_path() {
 	/*) ;;
 	*) fail "'$1' is not an absolute path" ;;
 	esac
-	case /$1/ in
+	case $1/ in
 	*/../* | */./* | *//*) fail "'$1' is not a clean path" ;;
 	esac
 }

@@ -953,11 +953,11 @@ check_props(struct ctx *c, const struct dockspec_props *p)
 	}
 }
 
-int
-dockspec_build(struct dockspec *out, const char *dbname, const char *name,
-	       const struct dockspec_props *rec,
-	       const struct dockspec_props *img,
-	       const struct dockspec_config *cfg, struct strbuf *err)
+/* Build, keeping what could be built even when there are problems. */
+static int
+build_keep(struct dockspec *out, const char *dbname, const char *name,
+	   const struct dockspec_props *rec, const struct dockspec_props *img,
+	   const struct dockspec_config *cfg, struct strbuf *err)
 {
 	struct ctx c = { dbname, name, err, 0 };
 	struct src s = { rec, img };
@@ -985,9 +985,21 @@ dockspec_build(struct dockspec *out, const char *dbname, const char *name,
 	build_limits(&c, &s, out);
 	build_web(&c, &s, out);
 out:
-	if (c.problems)
-		dockspec_release(out);
+	out->invalid = c.problems > 0;
 	return c.problems;
+}
+
+int
+dockspec_build(struct dockspec *out, const char *dbname, const char *name,
+	       const struct dockspec_props *rec,
+	       const struct dockspec_props *img,
+	       const struct dockspec_config *cfg, struct strbuf *err)
+{
+	int problems = build_keep(out, dbname, name, rec, img, cfg, err);
+
+	if (problems)
+		dockspec_release(out);
+	return problems;
 }
 
 void
@@ -1114,6 +1126,8 @@ check_links(const struct dockspec *specs, size_t n, const char *dbname,
 					    "%s: %s: Interlinked '%s': no such "
 					    "container record\n",
 					    dbname, specs[i].name, l);
+			else if (specs[d].invalid)
+				continue;
 			else if (specs[i].enabled && !specs[d].enabled)
 				strbuf_addf(err,
 					    "%s: %s: Interlinked '%s': that "
@@ -1412,20 +1426,21 @@ dockspec_load_db(const struct db *containers, const struct db *images,
 				    db_name(containers), db_record_key(rec),
 				    db_record_type(rec));
 			pr = 1;
+			memset(&all[ok], 0, sizeof(all[ok]));
+			all[ok].name = xstrdup(db_record_key(rec));
+			all[ok].invalid = 1;
 		} else {
-			pr = dockspec_build(&all[ok], db_name(containers),
-					    db_record_key(rec), &rp,
-					    irec ? &ip : NULL, cfg, err);
+			pr = build_keep(&all[ok], db_name(containers),
+					db_record_key(rec), &rp,
+					irec ? &ip : NULL, cfg, err);
 		}
-		if (!pr)
-			ok++;
+		ok++;
 		problems += pr;
 		dockspec_props_release(&rp);
 		dockspec_props_release(&ip);
 	}
-	if (!problems)
-		problems =
-			dockspec_check_set(all, ok, db_name(containers), err);
+	/* across the set too, so that every problem is reported at once */
+	problems += dockspec_check_set(all, ok, db_name(containers), err);
 	if (problems) {
 		dockspec_free_all(all, ok);
 		*specs = NULL;

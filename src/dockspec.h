@@ -100,6 +100,7 @@ struct dockspec {
 	char *restart;	     /* restart policy, "unless-stopped" */
 	char *web_alias;     /* WebAlias or NULL */
 	char *subdomain;     /* SubDomainName when SubDomain enabled, or NULL */
+	int invalid;	     /* built with problems (never returned) */
 };
 
 /*
