@@ -37,70 +37,80 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
+/* The syntax of WebAlias as the spec model (dockspec) checks it. */
+static int
+alias_syntax_ok(const char *alias)
+{
+	size_t len = strlen(alias);
+
+	if (len == 0 || len > 64 || !is_alnum((unsigned char)alias[0]))
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		char c = alias[i];
+		if (!(is_alnum((unsigned char)c) || c == '.' || c == '_' ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A DNS label of any case, as the spec model checks SubDomainName. */
+static int
+label_syntax_ok(const char *label)
+{
+	size_t len = strlen(label);
+
+	if (len == 0 || len > 63 || !is_alnum((unsigned char)label[0]) ||
+	    !is_alnum((unsigned char)label[len - 1]))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(is_alnum((unsigned char)label[i]) || label[i] == '-'))
+			return 0;
+	return 1;
+}
+
 int
 web_check_alias(const char *alias, struct strbuf *err)
 {
-	const char *p = alias;
-	size_t len = strlen(alias);
-
-	if (len == 0 || len > 100)
-		goto bad;
-	while (*p) {
-		/* one segment */
-		if (!is_alnum((unsigned char)*p))
-			goto bad;
-		p++;
-		while (is_alnum((unsigned char)*p) || *p == '.' || *p == '_' ||
-		       *p == '-')
-			p++;
-		if (*p == '/') {
-			p++;
-			if (!*p)
-				goto bad;
-		} else if (*p) {
-			goto bad;
-		}
+	if (!alias_syntax_ok(alias)) {
+		strbuf_addstr(err,
+			      "expected a name like blog: letters, digits, "
+			      "'.', '_', '-', starting with a letter or "
+			      "digit, at most 64 characters");
+		return -1;
 	}
 	for (size_t i = 0; reserved_aliases[i]; i++) {
-		size_t n = strlen(reserved_aliases[i]);
-		if (strncmp(alias, reserved_aliases[i], n) == 0 &&
-		    (alias[n] == '\0' || alias[n] == '/')) {
-			strbuf_addf(err, "/%s is used by the server itself",
-				    reserved_aliases[i]);
+		if (strcmp(alias, reserved_aliases[i]) == 0) {
+			strbuf_addf(err, "/%s/ is used by the server itself",
+				    alias);
 			return -1;
 		}
 	}
 	return 0;
-bad:
-	strbuf_addstr(err,
-		      "expected a path like blog or apps/blog: segments of "
-		      "letters, digits, '.', '_', '-' starting with a letter "
-		      "or digit, separated by '/', at most 100 characters");
-	return -1;
 }
 
 int
 web_check_label(const char *label, struct strbuf *err)
 {
-	size_t len = strlen(label);
-
-	if (len == 0 || len > 63 || label[0] == '-' || label[len - 1] == '-')
-		goto bad;
-	for (size_t i = 0; i < len; i++) {
-		char c = label[i];
-		if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '-'))
-			goto bad;
+	if (!label_syntax_ok(label)) {
+		strbuf_addstr(err, "expected a DNS label like shop: letters, "
+				   "digits and '-', not '-' at either end, at "
+				   "most 63 characters");
+		return -1;
+	}
+	for (const char *p = label; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z') {
+			strbuf_addstr(err, "expected lowercase (the hosts "
+					   "database and Apache compare names "
+					   "as given)");
+			return -1;
+		}
 	}
 	if (strcmp(label, "www") == 0) {
 		strbuf_addstr(err, "www is the server's own name");
 		return -1;
 	}
 	return 0;
-bad:
-	strbuf_addstr(err, "expected a DNS label like shop: lowercase letters, "
-			   "digits and '-', not at either end, at most 63 "
-			   "characters");
-	return -1;
 }
 
 int
@@ -502,16 +512,24 @@ check_claim(struct db *containers, char **claims, size_t i, const char *prop,
 /* The checks on one record that do not depend on the others; returns the
    number of problems. */
 static int
-validate_record(const struct db_record *rec, struct strbuf *problems)
+validate_record(const struct db_record *rec, int spec_checks,
+		struct strbuf *problems)
 {
 	const char *key = db_record_key(rec);
+	const char *alias = prop_or(rec, "WebAlias", "");
+	const char *label = prop_or(rec, "SubDomainName", "");
 	int n = 0;
 
-	n += check_prop(rec, "WebAlias", web_check_alias, problems);
-	n += check_prop(rec, "SubDomainName", web_check_label, problems);
+	if (spec_checks || alias_syntax_ok(alias))
+		n += check_prop(rec, "WebAlias", web_check_alias, problems);
+	if (spec_checks || label_syntax_ok(label))
+		n += check_prop(rec, "SubDomainName", web_check_label,
+				problems);
 	n += check_prop(rec, "StartSchedule", web_check_cron, problems);
 	n += check_prop(rec, "StopSchedule", web_check_cron, problems);
-	n += check_enum(rec, "SubDomain", "enabled", "disabled", problems);
+	if (spec_checks)
+		n += check_enum(rec, "SubDomain", "enabled", "disabled",
+				problems);
 	if ((db_record_prop(rec, "StartSchedule") ||
 	     db_record_prop(rec, "StopSchedule")) &&
 	    quietly(web_check_name, key)) {
@@ -522,7 +540,8 @@ validate_record(const struct db_record *rec, struct strbuf *problems)
 		strbuf_release(&why);
 		n++;
 	}
-	if (web_wants_subdomain(rec) && !web_subdomain_label(rec)) {
+	if (spec_checks && web_wants_subdomain(rec) &&
+	    !web_subdomain_label(rec)) {
 		strbuf_addf(problems,
 			    "%s: %s: SubDomainName: missing while SubDomain "
 			    "is enabled\n",
@@ -559,8 +578,9 @@ validate_domain(struct db *config, struct strbuf *problems)
 	return 1;
 }
 
-int
-web_validate(struct db *containers, struct db *config, struct strbuf *problems)
+static int
+validate(struct db *containers, struct db *config, int spec_checks,
+	 struct strbuf *problems)
 {
 	size_t n = db_count(containers);
 	char **aliases = xcalloc(n ? n : 1, sizeof(*aliases));
@@ -574,7 +594,7 @@ web_validate(struct db *containers, struct db *config, struct strbuf *problems)
 
 		if (strcmp(db_record_type(rec), "service") != 0)
 			continue;
-		count += validate_record(rec, problems);
+		count += validate_record(rec, spec_checks, problems);
 		if (!web_container_enabled(rec))
 			continue;
 		if (*alias && quietly(web_check_alias, alias) == 0)
@@ -600,6 +620,12 @@ web_validate(struct db *containers, struct db *config, struct strbuf *problems)
 }
 
 int
+web_validate(struct db *containers, struct db *config, struct strbuf *problems)
+{
+	return validate(containers, config, 1, problems);
+}
+
+int
 web_validate_all(struct strbuf *problems)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -612,7 +638,7 @@ web_validate_all(struct strbuf *problems)
 		count = 0;
 		goto out;
 	}
-	count = web_validate(containers, config, problems);
+	count = validate(containers, config, 0, problems);
 out:
 	db_free(config);
 	db_free(containers);

@@ -23,10 +23,9 @@ struct db_record;
  */
 
 /*
- * WebAlias: one or more path segments separated by '/', each starting
- * with a letter or digit, then letters, digits, '.', '_', '-' (so no
- * `..`, no empty segment, no space, quote, '<', '>', '%' or newline); at
- * most 100 bytes; not one of the paths the server itself uses.
+ * WebAlias: a letter or digit, then letters, digits, '.', '_', '-' (so no
+ * '/', `..`, space, quote, '<', '>', '%' or newline); at most 64 bytes;
+ * not one of the paths the server itself uses (server-manager, icons...).
  */
 int web_check_alias(const char *alias, struct strbuf *err);
 
@@ -81,8 +80,12 @@ web_validate(struct db *containers, struct db *config, struct strbuf *problems);
 
 /*
  * The same over the databases on disk (docker_containers, configuration,
- * below the sandbox root), for docker-validate. A database that cannot be
- * read counts no problem here: the caller reports it.
+ * below the sandbox root), for docker-validate, leaving out what the spec
+ * model (dockspec_build) already reports: SubDomain not enabled/disabled,
+ * SubDomainName missing, WebAlias and SubDomainName outside its syntax;
+ * what is stricter here (lowercase labels, reserved names) is reported.
+ * A database that cannot be read counts no problem here: the caller
+ * reports it.
  */
 int web_validate_all(struct strbuf *problems);
 

@@ -20,7 +20,7 @@ struct name_case {
 
 static const struct name_case alias_cases[] = {
 	{ "blog", 1 },
-	{ "apps/blog", 1 },
+	{ "apps/blog", 0 },
 	{ "my-app_2.0", 1 },
 	{ "B", 1 },
 	{ "", 0 },
@@ -44,7 +44,7 @@ static const struct name_case alias_cases[] = {
 	{ "blog?x", 0 },
 	{ "-blog", 0 },
 	{ "server-manager", 0 },
-	{ "icons/x", 0 },
+	{ "icons", 0 },
 	{ "iconsx", 1 },
 	{ "\xc3\xa9t\xc3\xa9", 0 },
 };
@@ -64,25 +64,28 @@ END_TEST
 
 START_TEST(test_web_alias_too_long)
 {
-	char buf[102];
+	char buf[66];
 	struct strbuf err = STRBUF_INIT;
 
-	memset(buf, 'a', 100);
-	buf[100] = '\0';
+	memset(buf, 'a', 64);
+	buf[64] = '\0';
 	ck_assert_int_eq(web_check_alias(buf, &err), 0);
-	buf[100] = 'a';
-	buf[101] = '\0';
+	buf[64] = 'a';
+	buf[65] = '\0';
 	ck_assert_int_eq(web_check_alias(buf, &err), -1);
 	strbuf_release(&err);
 }
 END_TEST
 
 static const struct name_case label_cases[] = {
-	{ "shop", 1 },	   { "shop-2", 1 }, { "1a", 1 },
-	{ "a", 1 },	   { "", 0 },	    { "Shop", 0 },
-	{ "-shop", 0 },	   { "shop-", 0 },  { "shop.example", 0 },
-	{ "shop two", 0 }, { "shop\n", 0 }, { "shop\"", 0 },
-	{ "sh_op", 0 },	   { "www", 0 },    { "*", 0 },
+	{ "shop", 1 },	   { "shop-2", 1 },
+	{ "1a", 1 },	   { "a", 1 },
+	{ "", 0 },	   { "Shop", 0 },
+	{ "shoP", 0 },	   { "-shop", 0 },
+	{ "shop-", 0 },	   { "shop.example", 0 },
+	{ "shop two", 0 }, { "shop\n", 0 },
+	{ "shop\"", 0 },   { "sh_op", 0 },
+	{ "www", 0 },	   { "*", 0 },
 	{ "..", 0 },	   { "a/b", 0 },
 };
 
@@ -277,9 +280,9 @@ static const struct validate_case validate_cases[] = {
 	{ "a=service|status|enabled|WebAlias|x\\ny|SubDomain|on|access|all|"
 	  "StartSchedule|* * *\n",
 	  "",
-	  "docker_containers: a: WebAlias 'x\\ny': expected a path like blog "
-	  "or apps/blog: segments of letters, digits, '.', '_', '-' starting "
-	  "with a letter or digit, separated by '/', at most 100 characters\n"
+	  "docker_containers: a: WebAlias 'x\\ny': expected a name like blog: "
+	  "letters, digits, '.', '_', '-', starting with a letter or digit, at "
+	  "most 64 characters\n"
 	  "docker_containers: a: StartSchedule '* * *': too few fields: "
 	  "expected five cron fields like '30 7 * * 1-5' (minute hour day "
 	  "month weekday: *, N, N-M, lists, /step, month and day names) or "

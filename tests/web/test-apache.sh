@@ -117,7 +117,7 @@ db docker_containers set blog service status enabled TCPPort 80 \
 db docker_containers set shop service status enabled TCPPort "$SHOP_PORT" \
 	SubDomain enabled SubDomainName shop access private
 db docker_containers set apps service status enabled TCPPort "$APPS_PORT" \
-	WebAlias apps/admin access public
+	WebAlias apps access public
 db docker_containers set sleepy service status disabled TCPPort 9 \
 	WebAlias sleepy SubDomain enabled StartSchedule @daily
 www_before=$(db hosts print "www.$DOMAIN")
@@ -262,7 +262,7 @@ apache_start
 
 expect "/blog/ from loopback" "$(get "$L/blog/")" "200 backend blog"
 expect "/blog redirects" "$(get "$L/blog")" "301 "
-expect "/apps/admin/ (public)" "$(get "$L/apps/admin/")" "200 backend apps"
+expect "/apps/ (public)" "$(get "$L/apps/")" "200 backend apps"
 expect "Host: shop.$DOMAIN" "$(get "$L/" -H "Host: shop.$DOMAIN")" \
 	"200 backend shop"
 expect "default site" "$(get "$L/")" "200 default site"
@@ -290,7 +290,7 @@ grep -qx "HTTP_HOST=127.0.0.1:$WEB_PORT" "$T/h" &&
 expect "outside client, private /blog/" "$(get_ns "$N/blog/")" "403 "
 expect "outside client, private shop" \
 	"$(get_ns "$N/" -H "Host: shop.$DOMAIN")" "403 "
-expect "outside client, public /apps/admin/" "$(get_ns "$N/apps/admin/")" \
+expect "outside client, public /apps/" "$(get_ns "$N/apps/")" \
 	"200 backend apps"
 
 # hosts database and cron file
@@ -426,7 +426,7 @@ expect "container deleted: hosts record removed" \
 	"$(db hosts print "store.$DOMAIN" 2>&1)" ""
 expect "container deleted: vhost gone" \
 	"$(get "$L/" -H "Host: store.$DOMAIN")" "200 default site"
-expect "container deleted: alias gone" "$(get "$L/apps/admin/")" "404 "
+expect "container deleted: alias gone" "$(get "$L/apps/")" "404 "
 expect "foreign hosts record untouched" "$(db hosts print "www.$DOMAIN")" \
 	"$www_before"
 apache2 -t -f "$A/apache2.conf" 2>/dev/null && ok "apache2 -t (empty)" ||
