@@ -48,6 +48,14 @@ struct db {
 	struct db_deleted *deleted;
 	size_t ndeleted, deleted_alloc;
 	mode_t mode;
+	/* Strings read from the file live in `text`, unescaped in place, and
+	   records read from it in `slab`: one allocation each per load. */
+	char *text;
+	size_t textcap;
+	struct db_record *slab;
+	size_t nslab;
+	struct db_prop *pslab; /* property arrays of loaded records */
+	size_t npslab;
 };
 
 char *
@@ -70,22 +78,37 @@ db_resolve_path(const char *name)
 	}
 }
 
+static int
+borrowed(const struct db *db, const char *p)
+{
+	return db->text && p >= db->text && p < db->text + db->textcap;
+}
+
 static void
-record_free(struct db_record *rec)
+str_free(const struct db *db, char *p)
+{
+	if (p && !borrowed(db, p))
+		free(p);
+}
+
+static void
+record_free(const struct db *db, struct db_record *rec)
 {
 	size_t i;
 
 	if (!rec)
 		return;
 	for (i = 0; i < rec->nprops; i++) {
-		free(rec->props[i].name);
-		free(rec->props[i].value);
+		str_free(db, rec->props[i].name);
+		str_free(db, rec->props[i].value);
 	}
-	free(rec->props);
-	free(rec->key);
-	free(rec->type);
+	if (rec->alloc) /* 0: the array lives in db->pslab */
+		free(rec->props);
+	str_free(db, rec->key);
+	str_free(db, rec->type);
 	free(rec->orig_raw);
-	free(rec);
+	if (!(db->slab && rec >= db->slab && rec < db->slab + db->nslab))
+		free(rec);
 }
 
 static struct db *
@@ -107,7 +130,7 @@ db_free(struct db *db)
 	if (!db)
 		return;
 	for (i = 0; i < db->nrecs; i++)
-		record_free(db->recs[i]);
+		record_free(db, db->recs[i]);
 	for (i = 0; i < db->ndeleted; i++) {
 		free(db->deleted[i].key);
 		free(db->deleted[i].orig_raw);
@@ -118,50 +141,13 @@ db_free(struct db *db)
 		close(db->lock_fd);
 	free(db->name);
 	free(db->file);
+	free(db->text);
+	free(db->slab);
+	free(db->pslab);
 	free(db);
 }
 
 /* ---- reading ---------------------------------------------------------- */
-
-/*
- * Split the value part of a line into unescaped fields. Scans left to
- * right: `\\` is a backslash, `\|` a bar, `\n` a newline, any other
- * backslash stays as it is. Appends NUL-separated fields to `out` and
- * returns their number.
- */
-static size_t
-split_fields(const char *s, size_t len, struct strbuf *out)
-{
-	size_t i, n = 1;
-
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '\\' && i + 1 < len) {
-			char d = s[i + 1];
-			if (d == '\\' || d == '|') {
-				strbuf_addch(out, d);
-				i++;
-				continue;
-			}
-			if (d == 'n') {
-				strbuf_addch(out, '\n');
-				i++;
-				continue;
-			}
-			strbuf_addch(out, c);
-			continue;
-		}
-		if (c == '|') {
-			strbuf_addch(out, '\0');
-			n++;
-			continue;
-		}
-		strbuf_addch(out, c);
-	}
-	strbuf_addch(out, '\0');
-	return n;
-}
 
 static struct db_prop *
 find_prop(const struct db_record *rec, const char *name, size_t *pos)
@@ -186,23 +172,71 @@ find_prop(const struct db_record *rec, const char *name, size_t *pos)
 	return NULL;
 }
 
+/*
+ * Set a property to the strings `name` and `value`, which the record takes
+ * over (they are either borrowed from the loaded text or malloc'd).
+ */
 static void
-record_put_prop(struct db_record *rec, const char *name, const char *value)
+record_take_prop(const struct db *db, struct db_record *rec, char *name,
+		 char *value)
 {
 	size_t pos;
 	struct db_prop *p = find_prop(rec, name, &pos);
 
 	if (p) {
-		free(p->value);
+		str_free(db, p->value);
+		str_free(db, name);
+		p->value = value;
+		return;
+	}
+	if (!rec->alloc && rec->props) {
+		/* leave the load-time array for one of our own */
+		struct db_prop *own =
+			xmalloc((rec->nprops + 1) * sizeof(*rec->props));
+		memcpy(own, rec->props, rec->nprops * sizeof(*rec->props));
+		rec->props = own;
+		rec->alloc = rec->nprops + 1;
+	} else {
+		rec->props = xgrow(rec->props, &rec->alloc, rec->nprops + 1,
+				   sizeof(*rec->props));
+	}
+	memmove(rec->props + pos + 1, rec->props + pos,
+		(rec->nprops - pos) * sizeof(*rec->props));
+	rec->props[pos].name = name;
+	rec->props[pos].value = value;
+	rec->nprops++;
+}
+
+static void
+record_put_prop(const struct db *db, struct db_record *rec, const char *name,
+		const char *value)
+{
+	struct db_prop *p = find_prop(rec, name, NULL);
+
+	if (p) {
+		str_free(db, p->value);
 		p->value = xstrdup(value);
 		return;
 	}
-	rec->props = xgrow(rec->props, &rec->alloc, rec->nprops + 1,
-			   sizeof(*rec->props));
+	record_take_prop(db, rec, xstrdup(name), xstrdup(value));
+}
+
+/* Insert a property of a record being loaded; its array has room. */
+static void
+parse_add_prop(const struct db *db, struct db_record *rec, char *name,
+	       char *value)
+{
+	size_t pos;
+	struct db_prop *p = find_prop(rec, name, &pos);
+
+	if (p) {
+		p->value = value;
+		return;
+	}
 	memmove(rec->props + pos + 1, rec->props + pos,
 		(rec->nprops - pos) * sizeof(*rec->props));
-	rec->props[pos].name = xstrdup(name);
-	rec->props[pos].value = xstrdup(value);
+	rec->props[pos].name = name;
+	rec->props[pos].value = value;
 	rec->nprops++;
 }
 
@@ -214,24 +248,94 @@ warn_line(struct db *db, size_t lineno, const char *what)
 		    lineno, what);
 }
 
-static void
-parse_line(struct db *db, const char *line, size_t len, size_t lineno)
-{
-	struct strbuf fields = STRBUF_INIT;
-	struct db_record *rec;
-	const char *eq, *f;
-	size_t i, n, klen;
+struct fields {
+	char **start;
+	size_t n, alloc;
+};
 
-	if (memchr(line, '\0', len)) {
-		warn_line(db, lineno, "NUL byte in line");
-		return;
+/*
+ * Split the value part of a line into fields, unescaping in place. Scans
+ * left to right: `\\` is a backslash, `\|` a bar, `\n` a newline, any
+ * other backslash stays as it is; an unescaped `|` ends a field.
+ */
+static void
+split_fields(char *s, char *end, struct fields *f)
+{
+	char *dst = s;
+
+	f->n = 0;
+	f->start = xgrow(f->start, &f->alloc, 1, sizeof(*f->start));
+	f->start[f->n++] = dst;
+	while (s < end) {
+		char *q = s;
+		char c;
+
+		/* copy the run up to the next special byte in one go */
+		q += strcspn(q, "\\|"); /* *end is NUL */
+		if (q > s) {
+			if (dst != s)
+				memmove(dst, s, (size_t)(q - s));
+			dst += q - s;
+			s = q;
+			if (s == end)
+				break;
+		}
+		c = *s++;
+		if (c == '\\' && s < end) {
+			char d = *s;
+			if (d == '\\' || d == '|') {
+				*dst++ = d;
+				s++;
+				continue;
+			}
+			if (d == 'n') {
+				*dst++ = '\n';
+				s++;
+				continue;
+			}
+			*dst++ = c;
+			continue;
+		}
+		if (c == '|') {
+			*dst++ = '\0';
+			f->start = xgrow(f->start, &f->alloc, f->n + 1,
+					 sizeof(*f->start));
+			f->start[f->n++] = dst;
+			continue;
+		}
+		*dst++ = c;
 	}
+	*dst = '\0';
+}
+
+static int
+is_blank_or_comment(const char *line, size_t len)
+{
+	size_t i;
+
 	for (i = 0;
 	     i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' ||
 			 line[i] == '\f' || line[i] == '\v');
 	     i++)
 		;
-	if (i == len || line[i] == '#')
+	return i == len || line[i] == '#';
+}
+
+/* Parse one line of db->text in place; line[len] may be overwritten. */
+static void
+parse_line(struct db *db, char *line, size_t len, size_t lineno,
+	   struct fields *f)
+{
+	struct db_record *rec;
+	char *eq;
+	size_t i, klen;
+
+	if (memchr(line, '\0', len)) {
+		warn_line(db, lineno, "NUL byte in line");
+		return;
+	}
+	line[len] = '\0'; /* the newline, or the final NUL of the text */
+	if (is_blank_or_comment(line, len))
 		return;
 	eq = memchr(line, '=', len);
 	klen = eq ? (size_t)(eq - line) : len;
@@ -239,46 +343,46 @@ parse_line(struct db *db, const char *line, size_t len, size_t lineno)
 		warn_line(db, lineno, "empty key");
 		return;
 	}
-	rec = xcalloc(1, sizeof(*rec));
-	rec->key = xstrndup(line, klen);
+	rec = &db->slab[db->nslab++];
+	memset(rec, 0, sizeof(*rec));
+	rec->key = line;
 	rec->had_orig = 1;
-	if (eq) {
-		n = split_fields(eq + 1, len - klen - 1, &fields);
-		f = fields.buf;
-		rec->type = xstrdup(f);
-		f += strlen(f) + 1;
-		for (i = 1; i < n; i += 2) {
-			const char *name = f, *value = "";
-			f += strlen(f) + 1;
-			if (i + 1 < n) {
-				value = f;
-				f += strlen(f) + 1;
-			}
-			if (!*name && !*value && i + 1 >= n)
-				break; /* a trailing '|' */
-			if (!*name) {
-				db->problems++;
-				esmith_warn("%s:%zu: record '%s': empty "
-					    "property name ignored",
-					    db->file ? db->file : db->name,
-					    lineno, rec->key);
-				continue;
-			}
-			if (!strcmp(name, "type")) {
-				db->problems++;
-				esmith_warn("%s:%zu: record '%s': property "
-					    "'type' ignored (it is the "
-					    "record type)",
-					    db->file ? db->file : db->name,
-					    lineno, rec->key);
-				continue;
-			}
-			record_put_prop(rec, name, value);
-		}
-	} else {
-		rec->type = xstrdup("");
+	if (!eq) {
+		line[len] = '\0';
+		rec->type = line + len;
+		goto add;
 	}
-	strbuf_release(&fields);
+	*eq = '\0';
+	split_fields(eq + 1, line + len, f);
+	rec->type = f->start[0];
+	rec->props = db->pslab + db->npslab;
+	db->npslab += f->n / 2;
+	for (i = 1; i < f->n; i += 2) {
+		char *name = f->start[i];
+		char *value =
+			i + 1 < f->n ? f->start[i + 1] : name + strlen(name);
+
+		if (!*name && !*value && i + 1 >= f->n)
+			break; /* a trailing '|' */
+		if (!*name) {
+			db->problems++;
+			esmith_warn("%s:%zu: record '%s': empty property name "
+				    "ignored",
+				    db->file ? db->file : db->name, lineno,
+				    rec->key);
+			continue;
+		}
+		if (!strcmp(name, "type")) {
+			db->problems++;
+			esmith_warn("%s:%zu: record '%s': property 'type' "
+				    "ignored (it is the record type)",
+				    db->file ? db->file : db->name, lineno,
+				    rec->key);
+			continue;
+		}
+		parse_add_prop(db, rec, name, value);
+	}
+add:
 	rec->seq = db->nrecs;
 	db->recs =
 		xgrow(db->recs, &db->alloc, db->nrecs + 1, sizeof(*db->recs));
@@ -297,25 +401,51 @@ cmp_rec_load(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void
-parse_text(struct db *db, const char *text, size_t len)
+static int
+strictly_sorted(const struct db *db)
 {
-	size_t start = 0, lineno = 0, i, out;
+	size_t i;
 
+	for (i = 1; i < db->nrecs; i++)
+		if (strcmp(db->recs[i - 1]->key, db->recs[i]->key) >= 0)
+			return 0;
+	return 1;
+}
+
+/* Parse `len` bytes in `text`, a malloc'd buffer of len + 1 bytes that the
+   database takes over. */
+static void
+parse_text(struct db *db, char *text, size_t len)
+{
+	struct fields f = { NULL, 0, 0 };
+	size_t start = 0, lineno = 0, lines = 1, i, out;
+	const char *p;
+
+	text[len] = '\0';
+	db->text = text;
+	db->textcap = len + 1;
+	for (p = text; (p = memchr(p, '\n', (size_t)(text + len - p))); p++)
+		lines++;
+	db->slab = xcalloc(lines, sizeof(*db->slab));
+	/* a line has at most (its bytes + 1) / 2 properties; pages that
+	   are not used are never touched */
+	db->pslab = xmalloc((len / 2 + lines) * sizeof(*db->pslab));
+	db->recs = xgrow(db->recs, &db->alloc, lines, sizeof(*db->recs));
 	while (start < len) {
-		const char *nl = memchr(text + start, '\n', len - start);
+		char *nl = memchr(text + start, '\n', len - start);
 		size_t end = nl ? (size_t)(nl - text) : len;
 		lineno++;
-		parse_line(db, text + start, end - start, lineno);
+		parse_line(db, text + start, end - start, lineno, &f);
 		start = end + 1;
 	}
-	if (db->nrecs < 2)
+	free(f.start);
+	if (db->nrecs < 2 || strictly_sorted(db))
 		return;
 	qsort(db->recs, db->nrecs, sizeof(*db->recs), cmp_rec_load);
 	/* duplicates: the last line wins */
 	for (i = 1, out = 0; i < db->nrecs; i++) {
 		if (!strcmp(db->recs[i]->key, db->recs[out]->key)) {
-			record_free(db->recs[out]);
+			record_free(db, db->recs[out]);
 			db->recs[out] = db->recs[i];
 		} else {
 			db->recs[++out] = db->recs[i];
@@ -329,7 +459,7 @@ db_parse(const char *name, const char *text, size_t len)
 {
 	struct db *db = db_new(name);
 
-	parse_text(db, text, len);
+	parse_text(db, xstrndup(text, len), len);
 	return db;
 }
 
@@ -354,8 +484,11 @@ load_file(struct db *db, struct strbuf *err)
 	if (stat(db->file, &st) == 0)
 		db->mode = st.st_mode & 07777;
 	db->exists = 1;
-	parse_text(db, sb.buf, sb.len);
-	strbuf_release(&sb);
+	{
+		size_t len;
+		char *text = strbuf_detach(&sb, &len);
+		parse_text(db, text, len);
+	}
 	return 0;
 }
 
@@ -648,11 +781,11 @@ db_set(struct db *db, const char *key, const char *type, struct strbuf *err)
 	if (rec) {
 		mark_dirty(rec);
 		for (i = 0; i < rec->nprops; i++) {
-			free(rec->props[i].name);
-			free(rec->props[i].value);
+			str_free(db, rec->props[i].name);
+			str_free(db, rec->props[i].value);
 		}
 		rec->nprops = 0;
-		free(rec->type);
+		str_free(db, rec->type);
 		rec->type = xstrdup(type);
 		return rec;
 	}
@@ -683,11 +816,10 @@ db_set(struct db *db, const char *key, const char *type, struct strbuf *err)
 int
 db_set_type(struct db *db, struct db_record *rec, const char *type)
 {
-	(void)db;
 	if (!strcmp(rec->type, type))
 		return 0;
 	mark_dirty(rec);
-	free(rec->type);
+	str_free(db, rec->type);
 	rec->type = xstrdup(type);
 	return 0;
 }
@@ -706,7 +838,7 @@ db_set_prop(struct db *db, struct db_record *rec, const char *prop,
 	if (old && !strcmp(old, value))
 		return 0;
 	mark_dirty(rec);
-	record_put_prop(rec, prop, value);
+	record_put_prop(db, rec, prop, value);
 	return 0;
 }
 
@@ -716,13 +848,12 @@ db_delete_prop(struct db *db, struct db_record *rec, const char *prop)
 	size_t pos;
 	struct db_prop *p;
 
-	(void)db;
 	p = find_prop(rec, prop, &pos);
 	if (!p)
 		return 0;
 	mark_dirty(rec);
-	free(p->name);
-	free(p->value);
+	str_free(db, p->name);
+	str_free(db, p->value);
 	memmove(rec->props + pos, rec->props + pos + 1,
 		(rec->nprops - pos - 1) * sizeof(*rec->props));
 	rec->nprops--;
@@ -753,7 +884,7 @@ db_delete(struct db *db, const char *key)
 				    db->ndeleted + 1, sizeof(*db->deleted));
 		db->deleted[db->ndeleted++] = d;
 	}
-	record_free(rec);
+	record_free(db, rec);
 	memmove(db->recs + pos, db->recs + pos + 1,
 		(db->nrecs - pos - 1) * sizeof(*db->recs));
 	db->nrecs--;

@@ -58,17 +58,13 @@ option_value(int argc, char **argv, int *i, const char *name, const char **val)
 	return 1;
 }
 
-int
-main(int argc, char **argv)
+/* Parse the options into `opts`; returns the target's index, -2 for
+   --help, or -1 with the reason in `why`. */
+static int
+parse_args(int argc, char **argv, struct expand_opts *opts, struct strbuf *why)
 {
-	struct strbuf err = STRBUF_INIT, diff = STRBUF_INIT;
-	struct strbuf string_out = STRBUF_INIT;
-	struct expand_opts opts = { 0 };
-	int i, ret;
+	int i;
 
-	esmith_set_progname(argv[0]);
-	if (esmith_parse_root_option(&argc, &argv, &err) < 0)
-		return usage(err.buf);
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
 
@@ -76,26 +72,51 @@ main(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return -2;
 		if (!strcmp(a, "--dry-run"))
-			opts.dry_run = 1;
+			opts->dry_run = 1;
 		else if (!option_value(argc, argv, &i, "--output_filename",
-				       &opts.output_filename) &&
+				       &opts->output_filename) &&
 			 !option_value(argc, argv, &i, "--expand_queue",
-				       &opts.expand_queue)) {
-			strbuf_addf(&err, "unknown option '%s'", a);
-			return usage(err.buf);
+				       &opts->expand_queue)) {
+			strbuf_addf(why, "unknown option '%s'", a);
+			return -1;
 		}
 	}
-	if (i != argc - 1)
-		return usage(i == argc ? "missing the target path"
-				       : "only one target path is allowed");
+	if (i != argc - 1) {
+		strbuf_addstr(why, i == argc
+					   ? "missing the target path"
+					   : "only one target path is allowed");
+		return -1;
+	}
+	if (argv[i][0] != '/') {
+		strbuf_addstr(why, "the target path must be absolute");
+		return -1;
+	}
+	return i;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct strbuf err = STRBUF_INIT, diff = STRBUF_INIT;
+	struct strbuf string_out = STRBUF_INIT;
+	struct expand_opts opts = { 0 };
+	int i, ret, code;
+
+	esmith_set_progname(argv[0]);
+	if (esmith_parse_root_option(&argc, &argv, &err) < 0 ||
+	    (i = parse_args(argc, argv, &opts, &err)) == -1) {
+		code = usage(err.buf);
+		goto out;
+	}
+	if (i == -2) {
+		fputs(usage_text, stdout);
+		code = 0;
+		goto out;
+	}
 	opts.target = argv[i];
-	if (opts.target[0] != '/')
-		return usage("the target path must be absolute");
 	opts.diff = &diff;
 	opts.string_result = &string_out;
 	ret = expand_template(&opts, &err);
@@ -104,8 +125,10 @@ main(int argc, char **argv)
 	if (ret < 0)
 		fprintf(stderr, "%s\nexpand-template: %s: expansion failed\n",
 			err.buf, opts.target);
+	code = ret < 0 ? 1 : 0;
+out:
 	strbuf_release(&err);
 	strbuf_release(&diff);
 	strbuf_release(&string_out);
-	return ret < 0 ? 1 : 0;
+	return code;
 }

@@ -226,7 +226,7 @@ expand_collect(const struct expand_params *p, struct expand_frags *fs,
 	       struct strbuf *err)
 {
 	struct strbuf where = STRBUF_INIT;
-	int saw_dir = 0, ret = 0;
+	int saw_dir = 0, whole = 0, ret = 0;
 	size_t i;
 
 	for (i = p->nqueue; i-- > 0;) {
@@ -247,9 +247,11 @@ expand_collect(const struct expand_params *p, struct expand_frags *fs,
 
 			expand_frags_clear(fs);
 			expand_frags_put(fs, base, where.buf);
+			whole = 1;
 		} else if (S_ISDIR(st.st_mode)) {
-			if (!saw_dir)
+			if (whole)
 				expand_frags_clear(fs);
+			whole = 0;
 			saw_dir = 1;
 			if (expand_merge_dir(fs, where.buf, err) < 0)
 				ret = -1;

@@ -153,10 +153,20 @@ strbuf_chomp(struct strbuf *sb)
 		sb->buf[sb->len] = '\0';
 }
 
+/* Undo a failed read: back to the old length, or to no buffer at all. */
+static void
+read_failed(struct strbuf *sb, size_t oldlen, size_t oldalloc)
+{
+	if (!oldalloc)
+		strbuf_release(sb);
+	else
+		strbuf_setlen(sb, oldlen);
+}
+
 int
 strbuf_read_fd(struct strbuf *sb, int fd, size_t max)
 {
-	size_t oldlen = sb->len;
+	size_t oldlen = sb->len, oldalloc = sb->alloc;
 
 	for (;;) {
 		ssize_t n;
@@ -167,14 +177,14 @@ strbuf_read_fd(struct strbuf *sb, int fd, size_t max)
 			if (errno == EINTR)
 				continue;
 			n = -errno;
-			strbuf_setlen(sb, oldlen);
+			read_failed(sb, oldlen, oldalloc);
 			return (int)n;
 		}
 		if (n == 0)
 			break;
 		sb->len += (size_t)n;
 		if (max && sb->len - oldlen > max) {
-			strbuf_setlen(sb, oldlen);
+			read_failed(sb, oldlen, oldalloc);
 			return -EFBIG;
 		}
 	}

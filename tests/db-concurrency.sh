@@ -9,7 +9,7 @@ mkdir -p "$root/home/e-smith/db"
 export ESMITH_ROOT="$root"
 "$DB" configuration set shared service
 writers=8
-per=40
+per=25
 w=1
 while [ $w -le $writers ]; do
 	(

@@ -124,6 +124,7 @@ for args in "" "--bogus /etc/t.conf" "relative/path" "/a /b"; do
 	fi
 done
 "$et" --help > "$tmp/out" 2>&1 && grep -q '^usage: expand-template' "$tmp/out" && ok "--help" || fail "--help"
+"$et" --root "$root" --help > "$tmp/out" 2>&1 && grep -q "^usage: expand-template" "$tmp/out" && ok "--help after --root" || fail "--help after --root"
 
 echo "$passes passed, $failures failed"
 [ $failures -eq 0 ]

@@ -164,6 +164,36 @@ START_TEST(test_db_set_and_delete)
 }
 END_TEST
 
+/* A record read from a file, replaced with db_set() and given new
+   properties, and one grown past its load-time size: the arrays read
+   from the file are never reallocated or freed by the record. */
+START_TEST(test_db_change_loaded_records)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct db *db = parse("a=t|p|1|q|2\nb=t|x|1\n");
+	struct db_record *r;
+	char *out;
+	int i;
+
+	r = db_set(db, "a", "new", &err);
+	ck_assert_int_eq(db_set_prop(db, r, "z", "9", &err), 0);
+	r = db_get(db, "b");
+	for (i = 0; i < 20; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "p%02d", i);
+		ck_assert_int_eq(db_set_prop(db, r, name, "v", &err), 0);
+	}
+	ck_assert_int_eq(db_set_prop(db, r, "x", "changed", &err), 0);
+	ck_assert_uint_eq(db_record_nprops(r), 21);
+	out = serialize(db);
+	ck_assert_ptr_nonnull(strstr(out, "a=new|z|9\nb=t|p00|v|"));
+	ck_assert_ptr_nonnull(strstr(out, "|x|changed\n"));
+	free(out);
+	db_free(db);
+	strbuf_release(&err);
+}
+END_TEST
+
 static const char *const bad_keys[] = { "", "a=b", "a\nb", "#x", " x", "\tx" };
 
 START_TEST(test_db_bad_keys_refused)
@@ -377,11 +407,40 @@ count_dir_entries(const char *dir)
 	return n;
 }
 
+/* In a child limited to tiny files (this works for root too), commit a
+   large change; exits 0 when the commit failed as it should. */
+static void
+big_write_child(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct rlimit rl = { 512, 512 };
+	struct db *db;
+	int i, ret = 0;
+
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &rl);
+	db = db_open_locked("configuration", &err);
+	for (i = 0; db && i < 200; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "key%d", i);
+		if (!db_set(db, key, "some-long-type-value", &err))
+			ret = 2;
+	}
+	if (!db || db_commit(db, &err) != -1)
+		ret = 3;
+	else if (!strstr(err.buf, "write failed"))
+		ret = 4;
+	db_free(db);
+	strbuf_release(&err);
+	esmith_set_warn_hook(NULL, NULL);
+	strbuf_release(&warnings);
+	_exit(ret);
+}
+
 START_TEST(test_db_failed_write_keeps_old_file)
 {
 	struct strbuf err = STRBUF_INIT;
-	char *dir = esmith_path("/home/e-smith/db"), *before, *after;
-	char *path = db_resolve_path("configuration");
+	char *dir, *before, *after, *path;
 	struct db *db;
 	int status, entries;
 	pid_t pid;
@@ -390,45 +449,30 @@ START_TEST(test_db_failed_write_keeps_old_file)
 	db_set(db, "x", "t", &err);
 	ck_assert_int_eq(db_commit(db, &err), 0);
 	db_free(db);
-	before = read_all(path);
-	entries = count_dir_entries(dir);
+	strbuf_release(&err);
 
-	/* In a child limited to tiny files (works for root too), a large
-	   write fails: the old file must stay whole, no temp file left. */
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct rlimit rl = { 512, 512 };
-		struct db_record *r;
-		int i;
-
-		signal(SIGXFSZ, SIG_IGN);
-		setrlimit(RLIMIT_FSIZE, &rl);
-		db = db_open_locked("configuration", &err);
-		for (i = 0; i < 200; i++) {
-			char key[16];
-			snprintf(key, sizeof(key), "key%d", i);
-			r = db_set(db, key, "some-long-type-value", &err);
-			if (!r)
-				_exit(2);
-		}
-		if (db_commit(db, &err) != -1)
-			_exit(3);
-		if (!strstr(err.buf, "write failed"))
-			_exit(4);
-		_exit(0);
-	}
+	if (pid == 0)
+		big_write_child();
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+	/* the old file is whole and no temp file is left */
+	dir = esmith_path("/home/e-smith/db");
+	path = db_resolve_path("configuration");
+	before = read_all(path);
+	ck_assert_ptr_nonnull(strstr(before, "\nx=t\n"));
+	ck_assert_ptr_null(strstr(before, "key1"));
+	entries = count_dir_entries(dir);
+	ck_assert_int_eq(entries, 2); /* configuration, configuration.lock */
 	after = read_all(path);
 	ck_assert_str_eq(before, after);
-	ck_assert_int_eq(count_dir_entries(dir), entries);
 	free(before);
 	free(after);
 	free(dir);
 	free(path);
-	strbuf_release(&err);
 }
 END_TEST
 
@@ -468,7 +512,7 @@ START_TEST(test_db_crash_leaves_whole_file)
 {
 	struct strbuf err = STRBUF_INIT;
 	unsigned seed = 7;
-	int round, seen_data = 0;
+	int round, seen_data = 0, db_written = 0;
 
 	for (round = 0; round < 25; round++) {
 		struct timespec ts = { 0, 0 };
@@ -481,6 +525,18 @@ START_TEST(test_db_crash_leaves_whole_file)
 		if (pid == 0) {
 			esmith_set_warn_hook(NULL, NULL);
 			crash_writer();
+		}
+		/* let the first generation land (slow under valgrind), then
+		   kill at a random moment */
+		if (!db_written) {
+			char *path = db_resolve_path("crash");
+			struct timespec tick = { 0, 5000000L };
+			int tries;
+			for (tries = 0; tries < 2000 && access(path, F_OK);
+			     tries++)
+				nanosleep(&tick, NULL);
+			db_written = 1;
+			free(path);
 		}
 		ts.tv_nsec = (long)(1 + rand_r(&seed) % 40) * 1000000L;
 		nanosleep(&ts, NULL);
@@ -525,6 +581,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_warning_names_file_and_line);
 	tcase_add_test(tc, test_db_values_unescaped);
 	tcase_add_test(tc, test_db_set_and_delete);
+	tcase_add_test(tc, test_db_change_loaded_records);
 	tcase_add_loop_test(tc, test_db_bad_keys_refused, 0,
 			    sizeof(bad_keys) / sizeof(bad_keys[0]));
 	tcase_add_test(tc, test_db_roundtrip_random);

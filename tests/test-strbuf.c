@@ -81,6 +81,11 @@ START_TEST(test_strbuf_read_file_limits)
 	ck_assert_int_lt(strbuf_read_file(&sb, "/proc/self/cmdline", 1), 0);
 	ck_assert_str_eq(sb.buf, "k");
 	strbuf_release(&sb);
+	/* a failed read into an empty buffer leaves no allocation behind */
+	ck_assert_int_lt(strbuf_read_file(&sb, "/", 0), 0);
+	ck_assert_uint_eq(sb.alloc, 0);
+	ck_assert_ptr_eq(sb.buf, strbuf_slopbuf);
+	strbuf_release(&sb);
 }
 END_TEST
 

@@ -21,6 +21,11 @@
 #   --- metadata-dir KEY     templates.metadata/<target>/KEY
 #   --- target /PATH         the target (default /etc/oracle.conf)
 #   --- existing             the target's content before expansion
+# A case named `@defaults` holds sections laid out before those of each
+# later case of its file (a case's own sections are written after them).
+# With EXPAND_TEMPLATE `-`, only the reference side runs and its output is
+# printed (to write new cases).
+#   --- warning REGEX        the C side warns with a message matching REGEX
 #   --- error REGEX [c-only] the C side fails with a message matching REGEX
 #                            (and the reference fails too, unless c-only:
 #                            Perl itself would run what the subset refuses)
@@ -82,6 +87,12 @@ sub parse_cases {
 			die "$file:$ln: text outside a section\n";
 		}
 	}
+	# `=== @defaults`: sections laid out before those of every later case
+	my @defaults;
+	@cases = grep {
+		if ($_->{name} eq '@defaults') { @defaults = @{ $_->{secs} }; 0 }
+		else { unshift @{ $_->{secs} }, @defaults; 1 }
+	} @cases;
 	for my $c (@cases) {
 		for my $s (@{ $c->{secs} }) {
 			$s->{text} =~ s/\n\n+\z/\n/;
@@ -114,7 +125,7 @@ sub build_root {
 			spew("$root/etc/e-smith/templates.metadata$t/$a", $x);
 		}
 		elsif ($k eq 'existing') { spew("$root$t", $x) }
-		elsif ($k eq 'target' || $k eq 'error') { }
+		elsif ($k eq 'target' || $k eq 'error' || $k eq 'warning') { }
 		else { die "$c->{file}:$c->{line}: unknown section '$k'\n" }
 	}
 }
@@ -159,6 +170,11 @@ sub check_case {
 
 	my %p = eval { EsmithOracle::expand(root => $rp, target => $c->{target}) };
 	my @perr = $@ ? ("died: $@") : @{ $p{errors} };
+	if ($exe eq '-') {
+		print "# ---- $c->{name}\n", (@perr ? map({ "# ERROR $_\n" } @perr) : ''),
+			$p{text};
+		return @perr && !$want_err ? 'reference failed' : undef;
+	}
 	my ($code, $cout, $cerr) = run_c($rc, $c->{target});
 
 	if ($want_err) {
@@ -179,6 +195,10 @@ sub check_case {
 	}
 	return "reference side failed:\n" . join("\n", @perr) if @perr;
 	return "C side failed (exit $code):\n$cerr" if $code != 0;
+	if (my $w = $sec{warning}) {
+		my $re = join ' ', @{ $w->{args} };
+		return "C warnings do not match /$re/:\n$cerr" if $cerr !~ /$re/;
+	}
 	my $got;
 	if ($p{type} eq 'string') {
 		$got = $cout;

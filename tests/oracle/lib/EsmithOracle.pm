@@ -228,15 +228,17 @@ sub _is_backup { $_[0] =~ /(~|\.(swp|orig|rpmsave|rpmnew|rpmorig))$/ }
 sub _merge {
 	my ($tpath, @queue) = @_;
 	my %t;
-	my $saw_dir = 0;
+	my ($saw_dir, $whole) = (0, 0);
 	(my $rel = $tpath) =~ s{^/}{};
 	for my $src (reverse @queue) {
 		my $p = "$src/$rel";
 		if (-f "$ROOT$p") {
 			(my $base = $p) =~ s{.*/}{};
 			%t = ($base => $p);
+			$whole = 1;
 		} elsif (-d "$ROOT$p") {
-			%t = () unless $saw_dir;
+			%t = () if $whole;
+			$whole = 0;
 			$saw_dir = 1;
 			opendir(my $d, "$ROOT$p") or next;
 			for my $f (readdir $d) {

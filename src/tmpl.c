@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The fragment language's public side: contexts (one package per
+ * expansion), variable installation (ESMITH.md §3) and Text::Template's
+ * splitting of a fragment into text and `{ code }` blocks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "tmpl-int.h"
+#include "util.h"
+#include "banned.h"
+
+struct tmpl_ctx *
+tmpl_ctx_new(void)
+{
+	struct tmpl_ctx *ctx = xcalloc(1, sizeof(*ctx));
+
+	ctx->lim.max_depth = 500;
+	ctx->lim.max_output = 64u << 20;
+	ctx->lim.max_steps = 50000000;
+	ctx->lim.max_memory = 512u << 20;
+	return ctx;
+}
+
+void
+tmpl_ctx_free(struct tmpl_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	/* code objects hold programs whose nodes hold package variables:
+	   clear the package first, then drop the rest */
+	hash_clear(&ctx->cv);
+	hash_clear(&ctx->sv);
+	hash_clear(&ctx->av);
+	hash_clear(&ctx->hv);
+	free(ctx->cv.e);
+	free(ctx->sv.e);
+	free(ctx->av.e);
+	free(ctx->hv.e);
+	for (size_t i = 0; i < ctx->ndbs; i++)
+		obj_unref(ctx->dbs[i]);
+	free(ctx->dbs);
+	obj_unref(ctx->confdb);
+	tstr_unref(ctx->match_subject);
+	free(ctx->match_ovec);
+	free(ctx);
+}
+
+void
+tmpl_ctx_set_limits(struct tmpl_ctx *ctx, const struct tmpl_limits *l)
+{
+	struct tmpl_limits d = ctx->lim;
+
+	ctx->lim = *l;
+	if (!ctx->lim.max_depth)
+		ctx->lim.max_depth = d.max_depth;
+	if (!ctx->lim.max_output)
+		ctx->lim.max_output = d.max_output;
+	if (!ctx->lim.max_steps)
+		ctx->lim.max_steps = d.max_steps;
+	if (!ctx->lim.max_memory)
+		ctx->lim.max_memory = d.max_memory;
+}
+
+static void
+set_sv(struct tmpl_ctx *ctx, const char *name, const char *s, size_t len)
+{
+	struct obj *o = hash_fetch(&ctx->sv, name, strlen(name), OK_SCALAR);
+
+	val_free(&o->u.sv);
+	val_set_str(&o->u.sv, s, len);
+}
+
+void
+tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
+			int all_records_as_scalars)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct obj *conf = obj_new(OK_HASH);
+
+	for (size_t i = 0; i < db_count(db); i++) {
+		struct db_record *rec = db_record_at(db, i);
+		const char *key = db_record_key(rec);
+		size_t klen = strlen(key);
+		strbuf_reset(&raw);
+		db_record_raw(rec, &raw);
+		set_sv(ctx, key, raw.buf, raw.len);
+		struct obj *sv = obj_new(OK_SCALAR);
+		val_set_str(&sv->u.sv, raw.buf, raw.len);
+		hash_store(&conf->u.h, key, klen, sv);
+		if (all_records_as_scalars || db_record_nprops(rec) == 0)
+			continue;
+		struct obj *hv = hash_fetch(&ctx->hv, key, klen, OK_HASH);
+		hash_clear(&hv->u.h);
+		const char *type = db_record_type(rec);
+		sv = obj_new(OK_SCALAR);
+		val_set_str(&sv->u.sv, type, strlen(type));
+		hash_store(&hv->u.h, "type", 4, sv);
+		for (size_t p = 0; p < db_record_nprops(rec); p++) {
+			const char *n = db_record_prop_name(rec, p);
+			const char *v = db_record_prop_value(rec, p);
+			sv = obj_new(OK_SCALAR);
+			val_set_str(&sv->u.sv, v, strlen(v));
+			hash_store(&hv->u.h, n, strlen(n), sv);
+		}
+	}
+	strbuf_release(&raw);
+	obj_unref(ctx->confdb);
+	ctx->confdb = tmpl_db_object(db, db_name(db), "esmith::ConfigDB", 0);
+	struct obj *o = hash_fetch(&ctx->sv, "DB", 2, OK_SCALAR);
+	val_free(&o->u.sv);
+	val_set_ref(&o->u.sv, obj_ref(ctx->confdb));
+	o = hash_fetch(&ctx->sv, "confref", 7, OK_SCALAR);
+	val_free(&o->u.sv);
+	val_set_ref(&o->u.sv, conf);
+}
+
+void
+tmpl_ctx_set_scalar(struct tmpl_ctx *ctx, const char *name, const char *value)
+{
+	struct obj *o = hash_fetch(&ctx->sv, name, strlen(name), OK_SCALAR);
+
+	val_free(&o->u.sv);
+	if (value)
+		val_set_str(&o->u.sv, value, strlen(value));
+}
+
+/* Parse and run `src` as one block; the value goes to *res. */
+static int
+eval_src(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
+	 int line, struct val *res, struct strbuf *err)
+{
+	struct prog *p = tmpl_parse(ctx, src, len, where, line, err);
+	int rc;
+
+	if (!p)
+		return -1;
+	rc = tmpl_run(ctx, p, res, err);
+	prog_unref(p);
+	return rc;
+}
+
+static void
+install_pair(struct tmpl_ctx *ctx, const char *k, size_t klen, struct val *v)
+{
+	struct obj *sv = hash_fetch(&ctx->sv, k, klen, OK_SCALAR);
+
+	if (v->t == VT_UNDEF) {
+		struct obj *o;
+		val_free(&sv->u.sv);
+		if ((o = hash_get(&ctx->av, k, klen)))
+			arr_clear(&o->u.a);
+		if ((o = hash_get(&ctx->hv, k, klen)))
+			hash_clear(&o->u.h);
+		return;
+	}
+	if (v->t == VT_REF && v->u.ref->kind == OK_ARRAY) {
+		struct obj *av = hash_fetch(&ctx->av, k, klen, OK_ARRAY);
+		struct arr *src = &v->u.ref->u.a;
+		if (av == v->u.ref)
+			return;
+		arr_clear(&av->u.a);
+		for (size_t i = 0; i < src->n; i++)
+			arr_push(&av->u.a,
+				 sv_new_val(src->v[i] ? &src->v[i]->u.sv
+						      : NULL));
+		return;
+	}
+	if (v->t == VT_REF && v->u.ref->kind == OK_HASH) {
+		struct obj *hv = hash_fetch(&ctx->hv, k, klen, OK_HASH);
+		struct hash *src = &v->u.ref->u.h;
+		if (hv == v->u.ref)
+			return;
+		hash_clear(&hv->u.h);
+		for (size_t i = 0; i < src->n; i++)
+			if (src->e[i].k)
+				hash_store(&hv->u.h, src->e[i].k->s,
+					   src->e[i].k->len,
+					   sv_new_val(&src->e[i].v->u.sv));
+		return;
+	}
+	val_free(&sv->u.sv);
+	val_copy(&sv->u.sv, v);
+}
+
+int
+tmpl_ctx_more_data(struct tmpl_ctx *ctx, const char *src, const char *where,
+		   struct strbuf *err)
+{
+	struct val v = { VT_UNDEF, { 0 } };
+
+	if (eval_src(ctx, src, strlen(src), where, 1, &v, err) < 0)
+		return -1;
+	if (v.t != VT_REF || v.u.ref->kind != OK_HASH) {
+		strbuf_addf(err, "%s: MORE_DATA is not a hash reference\n",
+			    where);
+		val_free(&v);
+		return -1;
+	}
+	struct hash *h = &v.u.ref->u.h;
+	for (size_t i = 0; i < h->n; i++)
+		if (h->e[i].k)
+			install_pair(ctx, h->e[i].k->s, h->e[i].k->len,
+				     &h->e[i].v->u.sv);
+	val_free(&v);
+	return 0;
+}
+
+int
+tmpl_eval_string(struct tmpl_ctx *ctx, const char *src, const char *where,
+		 struct strbuf *out, int *is_undef, struct strbuf *err)
+{
+	struct val v = { VT_UNDEF, { 0 } };
+
+	if (eval_src(ctx, src, strlen(src), where, 1, &v, err) < 0)
+		return -1;
+	if (is_undef)
+		*is_undef = v.t == VT_UNDEF;
+	val_append(&v, out);
+	val_free(&v);
+	return 0;
+}
+
+/* One piece of a fragment: literal text or code, with its first line. */
+struct piece {
+	int code;
+	int line;
+	size_t start, len; /* into the unescaped buffer */
+};
+
+/*
+ * Split like Text::Template: braces nest by counting; `\{` and `\}` are
+ * literal braces (in text and in code), `\\` before backslashes and a
+ * brace is one backslash. Returns 0, or -1 with a message.
+ */
+static int
+split_fragment(const char *where, const char *t, size_t len, struct strbuf *buf,
+	       struct piece **pieces, size_t *npieces, struct strbuf *err)
+{
+	size_t alloc = 0, cur = 0;
+	int depth = 0, line = 1, start_line = 1, code = 0;
+
+	*pieces = NULL;
+	*npieces = 0;
+#define FLUSH(isc, ln)                                                 \
+	do {                                                           \
+		if (buf->len > cur) {                                  \
+			*pieces = xgrow(*pieces, &alloc, *npieces + 1, \
+					sizeof(**pieces));             \
+			(*pieces)[*npieces].code = (isc);              \
+			(*pieces)[*npieces].line = (ln);               \
+			(*pieces)[*npieces].start = cur;               \
+			(*pieces)[*npieces].len = buf->len - cur;      \
+			(*npieces)++;                                  \
+			cur = buf->len;                                \
+		}                                                      \
+	} while (0)
+	for (size_t i = 0; i < len; i++) {
+		char c = t[i];
+		if (c == '\\' && i + 1 < len && t[i + 1] == '\\') {
+			size_t j = i + 2;
+			while (j < len && t[j] == '\\')
+				j++;
+			if (j < len && (t[j] == '{' || t[j] == '}')) {
+				strbuf_addch(buf, '\\');
+				i++;
+				continue;
+			}
+		}
+		if (c == '\\' && i + 1 < len &&
+		    (t[i + 1] == '{' || t[i + 1] == '}')) {
+			strbuf_addch(buf, t[++i]);
+			continue;
+		}
+		if (c == '{') {
+			if (depth == 0) {
+				FLUSH(0, start_line);
+				code = 1;
+				start_line = line;
+			} else {
+				strbuf_addch(buf, c);
+			}
+			depth++;
+			continue;
+		}
+		if (c == '}') {
+			if (--depth < 0) {
+				strbuf_addf(err,
+					    "%s:%d: unmatched close brace\n",
+					    where, line);
+				return -1;
+			}
+			if (depth == 0) {
+				FLUSH(1, start_line);
+				cur = buf->len;
+				code = 0;
+				start_line = line;
+			} else {
+				strbuf_addch(buf, c);
+			}
+			continue;
+		}
+		if (c == '\n')
+			line++;
+		strbuf_addch(buf, c);
+	}
+	if (code) {
+		strbuf_addf(
+			err,
+			"%s:%d: unmatched open brace: end of fragment inside the block that began here\n",
+			where, start_line);
+		return -1;
+	}
+	FLUSH(0, start_line);
+#undef FLUSH
+	return 0;
+}
+
+int
+tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
+		     size_t len, struct strbuf *out, struct strbuf *err)
+{
+	struct strbuf buf = STRBUF_INIT;
+	struct piece *pieces;
+	size_t n;
+	int rc = 0;
+
+	if (split_fragment(where, text, len, &buf, &pieces, &n, err) < 0) {
+		free(pieces);
+		strbuf_release(&buf);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct piece *p = &pieces[i];
+		if (!p->code) {
+			strbuf_add(out, buf.buf + p->start, p->len);
+			continue;
+		}
+		struct val v = { VT_UNDEF, { 0 } };
+		if (eval_src(ctx, buf.buf + p->start, p->len, where, p->line,
+			     &v, err) < 0)
+			rc = -1;
+		else
+			val_append(&v, out);
+		val_free(&v);
+	}
+	free(pieces);
+	strbuf_release(&buf);
+	return rc;
+}
