@@ -489,6 +489,7 @@ struct reply {
 	size_t total;
 	int too_big;
 	struct request *req;
+	CURL *curl;
 	char api_version[16];
 };
 
@@ -497,6 +498,7 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct reply *r = userdata;
 	size_t n = size * nmemb;
+	long status = 0;
 	char *nl;
 
 	r->total += n;
@@ -506,6 +508,11 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	}
 	strbuf_add(&r->body, ptr, n);
 	if (!r->req->line)
+		return n;
+	/* Only a successful reply is a stream of lines; an error's body is
+	 * kept whole for its message. */
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
 		return n;
 	/* Hand over complete lines; keep the rest for the next chunk. */
 	while ((nl = memchr(r->body.buf, '\n', r->body.len))) {
@@ -694,6 +701,7 @@ http_do(struct engine *e, struct request *req, struct reply *rep,
 	int ret = 0;
 
 	rep->req = req;
+	rep->curl = e->curl;
 	rep->cap = e->opts.max_body;
 	setup_curl(e, req, rep, &hdrs, &url);
 	e->stats.calls++;
@@ -706,7 +714,8 @@ http_do(struct engine *e, struct request *req, struct reply *rep,
 	}
 	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &rep->status);
 	/* A last streamed line without a newline. */
-	if (req->line && rep->body.len) {
+	if (req->line && rep->body.len && rep->status >= 200 &&
+	    rep->status <= 299) {
 		req->line(req->line_data, rep->body.buf, rep->body.len);
 		strbuf_reset(&rep->body);
 	}
@@ -787,9 +796,9 @@ call(struct engine *e, struct request *req, struct reply *rep,
 	return status_error(rep->status);
 }
 
-#define REPLY_INIT                                \
-	{                                         \
-		0, STRBUF_INIT, 0, 0, 0, NULL, "" \
+#define REPLY_INIT                                      \
+	{                                               \
+		0, STRBUF_INIT, 0, 0, 0, NULL, NULL, "" \
 	}
 
 static void
