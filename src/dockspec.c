@@ -1514,6 +1514,10 @@ yaml_map(struct strbuf *out, const char *key, const struct dockspec_props *p)
 {
 	size_t i;
 
+	if (!p->nr) {
+		strbuf_addf(out, "%s: {}\n", key);
+		return;
+	}
 	strbuf_addf(out, "%s:\n", key);
 	for (i = 0; i < p->nr; i++) {
 		strbuf_addstr(out, "  ");
