@@ -9,6 +9,13 @@
 # unchanged run rewrites nothing and does not reload Apache; hostile
 # names are refused and leave the running configuration untouched.
 #
+# The records are applied by signal-event with the web lines of the
+# docker-update event (taken from events/events.list): docker-hosts, the
+# expansion of the proxy configuration and of the cron file by
+# generic_template_expand (our C engine), and adjust-services reloading
+# httpd-e-smith only when the proxy configuration changed. Each expanded
+# file is compared with Debian's Text::Template (tests/oracle's reference).
+#
 # Backends: busybox httpd (from busybox-static) on loopback ports, serving
 # a page that names the backend and a CGI that shows the request headers.
 #
@@ -17,8 +24,7 @@ set -eu
 : "${SRCDIR:?}" "${BUILDDIR:?}"
 
 DB="$BUILDDIR/src/db"
-HOSTS_ACTION="$BUILDDIR/actions/docker-hosts"
-EXPAND_PL="$SRCDIR/tests/web/expand.pl"
+SE="$BUILDDIR/src/signal-event"
 FRAGMENTS="$SRCDIR/fragments/templates"
 PROXY_CONF=/etc/httpd/conf.d/docker-proxy.conf
 CRON_FILE=/etc/cron.d/docker-containers
@@ -167,59 +173,88 @@ reloads() {
 	fi
 }
 
-apache_start() {
-	apache2 -f "$A/apache2.conf" -k start
-	i=0
-	until [ "$(reloads)" -ge 1 ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { say "apache2 did not start"; cat "$A/error.log"; exit 1; }
-		sleep 0.1
-	done
+# The service command adjust-services runs as `CMD SERVICE ACTION`: drives
+# the private apache2 and waits until a start or reload has taken effect.
+cat >"$T/service" <<EOS
+#!/bin/sh
+[ "\$1" = httpd-e-smith ] || { echo "unknown service \$1" >&2; exit 1; }
+echo "\$*" >>"$T/service.log"
+conf="$A/apache2.conf"
+count() {
+	c=\$(grep -c 'resuming normal operations' "$A/error.log" 2>/dev/null)
+	echo "\${c:-0}"
 }
-
-apache_reload() {
-	n=$(reloads)
-	apache2 -f "$A/apache2.conf" -k graceful
+wait_more() {
 	i=0
-	until [ "$(reloads)" -gt "$n" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { say "apache2 did not reload"; exit 1; }
+	until [ "\$(count)" -gt "\$1" ]; do
+		i=\$((i + 1))
+		[ \$i -lt 100 ] || { echo "apache2 did not come up" >&2; exit 1; }
 		sleep 0.1
 	done
-	# the old children finish their requests; new ones answer from now
 	sleep 0.3
 }
+n=\$(count)
+case \$2 in
+status) [ -s "$A/httpd.pid" ] && kill -0 "\$(cat "$A/httpd.pid")" 2>/dev/null ;;
+start) apache2 -f "\$conf" -k start && wait_more "\$n" ;;
+reload | restart) apache2 -f "\$conf" -k graceful && wait_more "\$n" ;;
+stop) apache2 -f "\$conf" -k stop ;;
+*) exit 1 ;;
+esac
+EOS
+chmod 755 "$T/service"
 
-# Expand one target into the root; writes only when the text changed.
-# Prints "changed" or "unchanged".
-expand() { # target
-	out="$root$1"
-	ESMITH_ROOT="$root" perl "$EXPAND_PL" "$FRAGMENTS$1" >"$out.new" ||
-		return 1
-	if [ -f "$out" ] && cmp -s "$out.new" "$out"; then
-		rm -f "$out.new"
-		echo unchanged
-	else
-		mv "$out.new" "$out"
-		echo changed
-	fi
+# The event tree: the web lines of docker-update, as the event web-update
+# (the rest of docker-update needs a Docker engine).
+awk -v p="$PROXY_CONF" -v c="$CRON_FILE" '
+	$1 == "docker-update" && ($2 == "docker-hosts" || $3 == p ||
+		$3 == c || $3 == "httpd-e-smith") { $1 = "web-update"; print }' \
+	"$SRCDIR/events/events.list" >"$T/events.list"
+say "--- web lines of docker-update"
+cat "$T/events.list"
+[ "$(wc -l <"$T/events.list")" -eq 4 ] || {
+	say "expected 4 web lines in events.list"
+	exit 1
+}
+DESTDIR="$root" sh "$SRCDIR/events/install-events.sh" "$T/events.list"
+mkdir -p "$root/etc/e-smith/events/actions" \
+	"$root/etc/e-smith/templates/etc/httpd/conf.d" \
+	"$root/etc/e-smith/templates/etc/cron.d"
+for a in docker-hosts generic_template_expand adjust-services; do
+	cp "$BUILDDIR/actions/$a" "$root/etc/e-smith/events/actions/"
+done
+cp -r "$FRAGMENTS$PROXY_CONF" "$root/etc/e-smith/templates$PROXY_CONF"
+cp -r "$FRAGMENTS$CRON_FILE" "$root/etc/e-smith/templates$CRON_FILE"
+
+# Text::Template's expansion of a target (the reference), to stdout.
+oracle() {
+	perl -I"$SRCDIR/tests/oracle/lib" -MEsmithOracle -e '
+		my %r = EsmithOracle::expand(root => $ARGV[0], target => $ARGV[1]);
+		print STDERR "$_\n" for @{ $r{errors} };
+		print $r{text};
+		exit(@{ $r{errors} } ? 1 : 0);' "$root" "$1"
 }
 
-# What docker-update does for the web part: validate and sync the hosts
-# database (docker-hosts fails on bad records and changes nothing), expand
-# the proxy configuration and the cron file, reload httpd only when the
-# proxy configuration changed.
+# Signal web-update; on success the expanded files must match the
+# reference byte for byte. The event's output is in $T/event.out, its log
+# in $T/event.log, the service commands in $T/service.log.
+oracles=0
 apply() {
-	"$HOSTS_ACTION" --root "$root" docker-update || return 1
-	c=$(expand "$PROXY_CONF") || return 1
-	expand "$CRON_FILE" >/dev/null || return 1
-	apache2 -t -f "$A/apache2.conf" 2>"$T/apache-t.log" || {
-		cat "$T/apache-t.log"
+	: >"$T/service.log"
+	: >"$T/event.log"
+	if ! ESMITH_ROOT="$root" ESMITH_SERVICE_CMD="$T/service" \
+		"$SE" --log "$T/event.log" web-update >"$T/event.out" 2>&1; then
 		return 1
-	}
-	if [ "$c" = changed ] && [ -f "$A/httpd.pid" ]; then
-		apache_reload
 	fi
+	for target in "$PROXY_CONF" "$CRON_FILE"; do
+		if oracle "$target" >"$T/oracle.out" &&
+			cmp -s "$T/oracle.out" "$root$target"; then
+			oracles=$((oracles + 1))
+		else
+			bad "$target differs from Text::Template's expansion:"
+			diff -u "$T/oracle.out" "$root$target" || true
+		fi
+	done
 }
 
 # get URL [curl options...]: prints "CODE BODY" (the body's first line
@@ -254,11 +289,19 @@ L="http://127.0.0.1:$WEB_PORT"
 N="http://$HOST_IP:$WEB_PORT"
 
 # --- first apply ---------------------------------------------------------------
-apply || { say "first apply failed"; exit 1; }
+apache2 -t -f "$A/apache2.conf" 2>/dev/null && bad "apache2 -t before the event" ||
+	ok "apache2 -t fails before the event (no proxy configuration yet)"
+apply || {
+	say "first apply failed:"
+	cat "$T/event.out" "$T/event.log"
+	exit 1
+}
 say "--- generated $PROXY_CONF"
 cat "$root$PROXY_CONF"
 apache2 -t -f "$A/apache2.conf" && ok "apache2 -t"
-apache_start
+expect "first event: apache2 started" "$(cat "$T/service.log")" \
+	"httpd-e-smith status
+httpd-e-smith start"
 
 expect "/blog/ from loopback" "$(get "$L/blog/")" "200 backend blog"
 expect "/blog redirects" "$(get "$L/blog")" "301 "
@@ -310,17 +353,24 @@ id_before=$(stat -c '%i %Y.%y' "$root$PROXY_CONF" "$root$CRON_FILE")
 hosts_before=$(stat -c '%i %y' "$root/home/e-smith/db/hosts")
 r_before=$(reloads)
 sleep 1
-apply || bad "unchanged apply failed"
+apply || bad "unchanged apply failed: $(cat "$T/event.out")"
 expect "unchanged run: files not rewritten" \
 	"$(stat -c '%i %Y.%y' "$root$PROXY_CONF" "$root$CRON_FILE")" "$id_before"
 expect "unchanged run: hosts database not rewritten" \
 	"$(stat -c '%i %y' "$root/home/e-smith/db/hosts")" "$hosts_before"
+expect "unchanged run: adjust-services only asked the status" \
+	"$(cat "$T/service.log")" "httpd-e-smith status"
+grep -q 'httpd-e-smith: reload not needed' "$T/event.log" &&
+	ok "unchanged run: the event log says the reload is not needed" ||
+	bad "unchanged run: no 'reload not needed' in the event log"
 expect "unchanged run: apache not reloaded" "$(reloads)" "$r_before"
 
 # --- the outside client's subnet becomes a local network --------------------------
 db networks set "10.253.77.$net" network Mask 255.255.255.252 \
 	Router "$HOST_IP"
-apply || bad "apply after networks change failed"
+apply || bad "apply after networks change failed: $(cat "$T/event.out")"
+expect "changed: reloaded" "$(cat "$T/service.log")" "httpd-e-smith status
+httpd-e-smith reload"
 expect "client in a local network, /blog/" "$(get_ns "$N/blog/")" \
 	"200 backend blog"
 expect "client in a local network, shop" \
@@ -335,13 +385,14 @@ check_refused() { # what prop value [record]
 	rec=${4:-blog}
 	old=$(db docker_containers getprop "$rec" "$2" || true)
 	db docker_containers setprop "$rec" "$2" "$3"
-	if apply >"$T/apply.out" 2>&1; then
+	if apply; then
 		bad "$1: accepted"
-	elif grep -q "docker_containers: [^:]*: $2 '" "$T/apply.out"; then
-		ok "$1: refused: $(head -n 1 "$T/apply.out")"
+	elif grep "docker_containers: [^:]*: $2 '" "$T/event.log" >"$T/why"; then
+		ok "$1: refused: $(head -n 1 "$T/why")"
 	else
-		bad "$1: unclear error: $(cat "$T/apply.out")"
+		bad "$1: unclear error: $(cat "$T/event.out" "$T/event.log")"
 	fi
+	if grep -q reload "$T/service.log"; then bad "$1: httpd reloaded"; fi
 	if [ -n "$old" ]; then
 		db docker_containers setprop "$rec" "$2" "$old"
 	else
@@ -371,29 +422,42 @@ expect "refused: hosts database untouched" \
 expect "refused: apache not reloaded" "$(reloads)" "$r_before"
 expect "refused: still serving /blog/" "$(get "$L/blog/")" "200 backend blog"
 
-# the fragments alone refuse too: the expansion fails, the files stay
+# the fragments refuse too: with docker-hosts left out of the event, the
+# expansion itself fails and keeps the files
+rm "$root/etc/e-smith/events/web-update/S03docker-hosts"
 db docker_containers setprop blog WebAlias "evil
 ProxyPass / http://127.0.0.1:1/"
 db docker_containers setprop apps StartSchedule "* * * * * root /bin/sh"
+if apply; then
+	bad "expanding hostile records succeeded"
+else
+	grep -m 1 'docker_containers: blog: WebAlias' "$T/event.log" >"$T/why" &&
+		ok "fragments refuse the alias: $(cat "$T/why")" ||
+		bad "no fragment error for the alias: $(cat "$T/event.log")"
+	grep -m 1 'docker_containers: apps: StartSchedule' "$T/event.log" >"$T/why" &&
+		ok "fragments refuse the schedule: $(cat "$T/why")" ||
+		bad "no fragment error for the schedule"
+fi
 for target in "$PROXY_CONF" "$CRON_FILE"; do
-	if expand "$target" >"$T/expand.out" 2>&1; then
-		bad "expanding $target with hostile records succeeded"
+	if oracle "$target" >/dev/null 2>&1; then
+		bad "Text::Template expands $target with hostile records"
 	else
-		ok "expanding $target alone fails: $(grep -m 1 docker_containers "$T/expand.out")"
+		ok "Text::Template refuses $target with hostile records too"
 	fi
-	rm -f "$root$target.new"
 done
 expect "fragments refuse: proxy configuration untouched" \
 	"$(cat "$root$PROXY_CONF")" "$conf_before"
 expect "fragments refuse: cron file untouched" \
 	"$(cat "$root$CRON_FILE")" "$cron_before"
+if grep -q reload "$T/service.log"; then bad "fragments refuse: httpd reloaded"; fi
+ln -s ../actions/docker-hosts "$root/etc/e-smith/events/web-update/S03docker-hosts"
 db docker_containers setprop blog WebAlias blog
 db docker_containers delprop apps StartSchedule
 
 # --- changes and deletions -------------------------------------------------------
 db docker_containers setprop blog WebAlias news
 db docker_containers setprop shop SubDomainName store
-apply || bad "apply after changes failed"
+apply || bad "apply after changes failed: $(cat "$T/event.out")"
 expect "renamed alias /news/" "$(get "$L/news/")" "200 backend blog"
 expect "old alias /blog/ gone" "$(get "$L/blog/")" "404 "
 expect "renamed subdomain store" "$(get "$L/" -H "Host: store.$DOMAIN")" \
@@ -406,7 +470,7 @@ expect "hosts: shop record removed" "$(db hosts print "shop.$DOMAIN" 2>&1)" ""
 
 db docker_containers setprop shop SubDomain disabled
 db docker_containers setprop blog status disabled
-apply || bad "apply after disabling failed"
+apply || bad "apply after disabling failed: $(cat "$T/event.out")"
 expect "subdomain disabled: vhost gone" \
 	"$(get "$L/" -H "Host: store.$DOMAIN")" "200 default site"
 expect "subdomain disabled: hosts record removed" \
@@ -416,12 +480,12 @@ grep -q blog "$root$CRON_FILE" && bad "disabled container still scheduled" ||
 	ok "disabled container: no schedule"
 
 db docker_containers setprop shop SubDomain enabled
-apply || bad "apply after re-enabling failed"
+apply || bad "apply after re-enabling failed: $(cat "$T/event.out")"
 expect "hosts: store record back" \
 	"$(db hosts getprop "store.$DOMAIN" DockerContainer)" shop
 db docker_containers delete shop
 db docker_containers delete apps
-apply || bad "apply after deleting failed"
+apply || bad "apply after deleting failed: $(cat "$T/event.out")"
 expect "container deleted: hosts record removed" \
 	"$(db hosts print "store.$DOMAIN" 2>&1)" ""
 expect "container deleted: vhost gone" \
@@ -437,4 +501,5 @@ if [ "$fail" -ne 0 ]; then
 	tail -n 30 "$A/error.log"
 	exit 1
 fi
+say "expansions identical to Text::Template's: $oracles"
 say "all web/apache checks passed"
