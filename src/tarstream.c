@@ -425,8 +425,10 @@ next_entry(struct tar_stream *ts, struct strbuf *err)
 	int ret = 0;
 
 	for (;;) {
-		if (!ts->nr_levels)
-			return 1;
+		if (!ts->nr_levels) {
+			ret = 1;
+			goto out;
+		}
 		lv = &ts->levels[ts->nr_levels - 1];
 		if (lv->pos == lv->nr) {
 			pop_level(ts);
