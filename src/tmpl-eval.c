@@ -85,7 +85,7 @@ ev_glob(struct ev *e, const char *name, size_t len, enum okind kind)
 
 /* The container a reference value points to, for deref `kind`. */
 static struct obj *
-deref(struct ev *e, struct val *v, enum okind kind, int line)
+deref(struct ev *e, struct val *v, enum okind kind, int line, unsigned flags)
 {
 	static const char *const names[] = { "a SCALAR", "an ARRAY", "a HASH",
 					     "a CODE" };
@@ -104,6 +104,15 @@ deref(struct ev *e, struct val *v, enum okind kind, int line)
 	struct strbuf tmp = STRBUF_INIT;
 	size_t len;
 	const char *s = val_str(v, &len, &tmp);
+	if (flags & NF_STRICT_REFS) {
+		static const char *const kn[] = { "a SCALAR", "an ARRAY",
+						  "a HASH", "a subroutine" };
+		ev_die(e, line,
+		       "Can't use string (\"%.32s\") as %s ref while \"strict refs\" in use",
+		       s, kn[kind]);
+		strbuf_release(&tmp);
+		return NULL;
+	}
 	if (len > 6 && memcmp(s, "main::", 6) == 0) {
 		s += 6;
 		len -= 6;
@@ -155,7 +164,7 @@ ev_av(struct ev *e, struct node *n, int create)
 				return NULL;
 			if (sv->u.sv.t == VT_UNDEF)
 				val_set_ref(&sv->u.sv, obj_new(OK_ARRAY));
-			o = deref(e, &sv->u.sv, OK_ARRAY, n->line);
+			o = deref(e, &sv->u.sv, OK_ARRAY, n->line, 0);
 			obj_unref(sv);
 			return o;
 		}
@@ -164,7 +173,7 @@ ev_av(struct ev *e, struct node *n, int create)
 			val_free(&v);
 			return NULL;
 		}
-		o = deref(e, &v, OK_ARRAY, n->line);
+		o = deref(e, &v, OK_ARRAY, n->line, n->flags);
 		val_free(&v);
 		return o;
 	}
@@ -201,7 +210,7 @@ ev_hv(struct ev *e, struct node *n, int create)
 				return NULL;
 			if (sv->u.sv.t == VT_UNDEF)
 				val_set_ref(&sv->u.sv, obj_new(OK_HASH));
-			o = deref(e, &sv->u.sv, OK_HASH, n->line);
+			o = deref(e, &sv->u.sv, OK_HASH, n->line, 0);
 			obj_unref(sv);
 			return o;
 		}
@@ -210,7 +219,7 @@ ev_hv(struct ev *e, struct node *n, int create)
 			val_free(&v);
 			return NULL;
 		}
-		o = deref(e, &v, OK_HASH, n->line);
+		o = deref(e, &v, OK_HASH, n->line, n->flags);
 		val_free(&v);
 		return o;
 	}
@@ -329,12 +338,12 @@ ev_lv(struct ev *e, struct node *n)
 				return NULL;
 			if (sv->u.sv.t == VT_UNDEF)
 				val_set_ref(&sv->u.sv, obj_new(OK_SCALAR));
-			o = deref(e, &sv->u.sv, OK_SCALAR, n->line);
+			o = deref(e, &sv->u.sv, OK_SCALAR, n->line, 0);
 			obj_unref(sv);
 			return o;
 		}
 		ev_sv(e, n->a, &v);
-		o = e->ctl ? NULL : deref(e, &v, OK_SCALAR, n->line);
+		o = e->ctl ? NULL : deref(e, &v, OK_SCALAR, n->line, n->flags);
 		val_free(&v);
 		return o;
 	}
@@ -502,44 +511,69 @@ perl_mod(int64_t a, int64_t b)
 	return r;
 }
 
+__extension__ typedef __int128 i128;
+
+/* An exact integer result: IV, UV above INT64_MAX, or else a float. */
+static void
+set_i128(struct val *out, i128 r)
+{
+	if (r >= INT64_MIN && r <= INT64_MAX)
+		val_set_iv(out, (int64_t)r);
+	else if (r > 0 && r <= (i128)UINT64_MAX) {
+		val_set_iv(out, (int64_t)(uint64_t)r);
+		out->t = VT_UV;
+	} else
+		val_set_nv(out, (double)r);
+}
+
+static i128
+to_i128(int kind, int64_t iv)
+{
+	return kind == 2 ? (i128)(uint64_t)iv : (i128)iv;
+}
+
 static int
 num_op(struct ev *e, int op, const struct val *a, const struct val *b,
        struct val *out, int line)
 {
-	int64_t ia = 0, ib = 0, r;
+	int64_t ia = 0, ib = 0;
 	double na = 0, nb = 0;
-	int inta = val_num(a, &ia, &na), intb = val_num(b, &ib, &nb);
-	int both = inta && intb;
+	int ka = val_num3(a, &ia, &na), kb = val_num3(b, &ib, &nb);
+	int inta = ka == 1, intb = kb == 1;
+	int both = ka && kb;
 
-	if (inta)
-		na = (double)ia;
-	if (intb)
-		nb = (double)ib;
+	if (ka)
+		na = (double)to_i128(ka, ia);
+	if (kb)
+		nb = (double)to_i128(kb, ib);
 	switch (op) {
 	case OP1('+'):
-		if (both && !__builtin_add_overflow(ia, ib, &r))
-			val_set_iv(out, r);
+		if (both)
+			set_i128(out, to_i128(ka, ia) + to_i128(kb, ib));
 		else
 			val_set_nv(out, na + nb);
 		return 0;
 	case OP1('-'):
-		if (both && !__builtin_sub_overflow(ia, ib, &r))
-			val_set_iv(out, r);
+		if (both)
+			set_i128(out, to_i128(ka, ia) - to_i128(kb, ib));
 		else
 			val_set_nv(out, na - nb);
 		return 0;
-	case OP1('*'):
-		if (both && !__builtin_mul_overflow(ia, ib, &r))
-			val_set_iv(out, r);
+	case OP1('*'): {
+		i128 r;
+		if (both && !__builtin_mul_overflow(to_i128(ka, ia),
+						    to_i128(kb, ib), &r))
+			set_i128(out, r);
 		else
 			val_set_nv(out, na * nb);
 		return 0;
+	}
 	case OP1('/'):
 		if (nb == 0.0) {
 			ev_die(e, line, "Illegal division by zero");
 			return -1;
 		}
-		if (both && ib != 0 && !(ia == INT64_MIN && ib == -1) &&
+		if (inta && intb && ib != 0 && !(ia == INT64_MIN && ib == -1) &&
 		    ia % ib == 0)
 			val_set_iv(out, ia / ib);
 		else
@@ -568,7 +602,7 @@ num_op(struct ev *e, int op, const struct val *a, const struct val *b,
 		return 0;
 	}
 	case OP2('*', '*'):
-		if (both && ib >= 0 && pow_int(ia, ib, out))
+		if (inta && intb && ib >= 0 && pow_int(ia, ib, out))
 			return 0;
 		val_set_nv(out, pow(na, nb));
 		return 0;
@@ -585,14 +619,16 @@ num_cmp(const struct val *a, const struct val *b)
 {
 	int64_t ia, ib;
 	double na, nb;
-	int inta = val_num(a, &ia, &na), intb = val_num(b, &ib, &nb);
+	int ka = val_num3(a, &ia, &na), kb = val_num3(b, &ib, &nb);
 
-	if (inta && intb)
-		return ia < ib ? -1 : ia > ib;
-	if (inta)
-		na = (double)ia;
-	if (intb)
-		nb = (double)ib;
+	if (ka && kb) {
+		i128 x = to_i128(ka, ia), y = to_i128(kb, ib);
+		return x < y ? -1 : x > y;
+	}
+	if (ka)
+		na = (double)to_i128(ka, ia);
+	if (kb)
+		nb = (double)to_i128(kb, ib);
 	if (isnan(na) || isnan(nb))
 		return 2;
 	return na < nb ? -1 : na > nb;
@@ -630,7 +666,7 @@ val_uv(const struct val *v)
 	int64_t iv;
 	double nv;
 
-	if (val_num(v, &iv, &nv))
+	if (val_num3(v, &iv, &nv))
 		return (uint64_t)iv;
 	if (nv < 0)
 		return (uint64_t)(int64_t)nv;
@@ -642,10 +678,9 @@ val_uv(const struct val *v)
 static void
 set_uv(struct val *out, uint64_t u)
 {
-	if (u <= INT64_MAX)
-		val_set_iv(out, (int64_t)u);
-	else
-		val_set_nv(out, (double)u);
+	val_set_iv(out, (int64_t)u);
+	if (u > INT64_MAX)
+		out->t = VT_UV;
 }
 
 /* a OP b into out; returns -1 on error (died). */
@@ -1491,9 +1526,10 @@ ev_install_subs(struct ev *e, struct prog *p, struct node *n)
 	}
 }
 
-/* Call a code object with arguments; results into out (list) or sout. */
+/* Call a code object; `argv` (an array of the argument containers, which
+   alias the caller's variables) becomes @_. Results go to out. */
 void
-ev_call(struct ev *e, struct obj *code, struct list *args, int want,
+ev_call(struct ev *e, struct obj *code, struct obj *argv, int want,
 	struct list *out, int line)
 {
 	struct frame fr = { 0 };
@@ -1503,13 +1539,8 @@ ev_call(struct ev *e, struct obj *code, struct list *args, int want,
 	if (code->u.c.nslots)
 		fr.slots = xcalloc((size_t)code->u.c.nslots, sizeof(*fr.slots));
 	fr.nslots = code->u.c.nslots;
-	fr.args = obj_new(OK_ARRAY);
+	fr.args = obj_ref(argv);
 	fr.want = want;
-	for (size_t i = 0; i < args->n; i++) {
-		struct obj *sv = obj_new(OK_SCALAR);
-		val_move(&sv->u.sv, &args->v[i]);
-		arr_push(&fr.args->u.a, sv);
-	}
 	if (e->depth + 1 > e->ctx->lim.max_depth) {
 		ev_die(e, line, "nesting too deep");
 		goto out;
@@ -1538,11 +1569,43 @@ out:
 	obj_unref(fr.args);
 }
 
+/* Arguments of a call: scalar variables and array elements are passed
+   as themselves (aliases), other values as copies. */
+static void
+call_args(struct ev *e, struct node *n, struct obj *argv)
+{
+	struct list l = { 0 };
+
+	for (size_t i = 0; i < n->nkids && !e->ctl; i++) {
+		struct node *k = n->kids[i];
+		if (k->type == N_MYSV || k->type == N_GSV) {
+			arr_push(&argv->u.a, ev_lv(e, k));
+			continue;
+		}
+		if (k->type == N_MYAV || k->type == N_GAV) {
+			struct obj *av = ev_av(e, k, 0);
+			for (size_t j = 0; av && j < av->u.a.n; j++)
+				arr_push(&argv->u.a,
+					 obj_ref(arr_at(av, (int64_t)j, 1)));
+			obj_unref(av);
+			continue;
+		}
+		ev_lst(e, k, &l);
+		for (size_t j = 0; j < l.n; j++) {
+			struct obj *sv = obj_new(OK_SCALAR);
+			val_move(&sv->u.sv, &l.v[j]);
+			arr_push(&argv->u.a, sv);
+		}
+		list_clear(&l);
+	}
+	list_release(&l);
+}
+
 static void
 ev_call_node(struct ev *e, struct node *n, int want, struct list *out)
 {
 	struct obj *code = NULL;
-	struct list args = { 0 };
+	struct obj *args;
 
 	if (n->type == N_CALL) {
 		code = hash_get(&e->ctx->cv, n->s, n->slen);
@@ -1563,22 +1626,24 @@ ev_call_node(struct ev *e, struct node *n, int want, struct list *out)
 		struct val v = { VT_UNDEF, { 0 } };
 		ev_sv(e, n->a, &v);
 		if (!e->ctl)
-			code = deref(e, &v, OK_CODE, n->line);
+			code = deref(e, &v, OK_CODE, n->line, 0);
 		val_free(&v);
 		if (!code)
 			return;
 	}
 	if (n->flags & 4) {
-		if (e->fr->args)
-			push_array(&args, e->fr->args);
+		/* &name; shares the caller's @_ */
+		if (!e->fr->args)
+			e->fr->args = obj_new(OK_ARRAY);
+		args = obj_ref(e->fr->args);
 	} else {
-		for (size_t i = 0; i < n->nkids && !e->ctl; i++)
-			ev_lst(e, n->kids[i], &args);
+		args = obj_new(OK_ARRAY);
+		call_args(e, n, args);
 	}
 	if (!e->ctl)
-		ev_call(e, code, &args, want, out, n->line);
+		ev_call(e, code, args, want, out, n->line);
 	obj_unref(code);
-	list_release(&args);
+	obj_unref(args);
 }
 
 /* ---- expressions ---------------------------------------------------- */
@@ -2015,7 +2080,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		ev_sv(e, n->a, &a);
 		if (e->ctl)
 			break;
-		struct obj *o = deref(e, &a, OK_SCALAR, n->line);
+		struct obj *o = deref(e, &a, OK_SCALAR, n->line, n->flags);
 		if (o) {
 			val_copy(out, &o->u.sv);
 			obj_unref(o);
@@ -2078,7 +2143,13 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		}
 		int64_t iv;
 		double nv;
-		if (val_num(&a, &iv, &nv)) {
+		int k = val_num3(&a, &iv, &nv);
+		if (k == 2) {
+			if ((uint64_t)iv == (uint64_t)INT64_MAX + 1)
+				val_set_iv(out, INT64_MIN);
+			else
+				val_set_nv(out, -(double)(uint64_t)iv);
+		} else if (k) {
 			if (iv == INT64_MIN)
 				val_set_nv(out, -(double)iv);
 			else
@@ -2121,6 +2192,15 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 	case N_POSTDEC:
 		ev_incdec(e, n, out);
 		break;
+	case N_SLICE:
+	case N_HSLICE: {
+		struct list l = { 0 };
+		ev_slice(e, n, &l);
+		if (l.n)
+			val_move(out, &l.v[l.n - 1]);
+		list_release(&l);
+		break;
+	}
 	case N_RANGE: {
 		struct list l = { 0 };
 		ev_range(e, n, &l);

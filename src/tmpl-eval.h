@@ -54,7 +54,7 @@ void ev_local(struct ev *e, struct node *n);
 void ev_unwind_locals(struct ev *e, size_t mark);
 void ev_stmts(struct ev *e, struct node *b, int want, struct list *val);
 void ev_stmt(struct ev *e, struct node *s, int want, struct list *val);
-void ev_call(struct ev *e, struct obj *code, struct list *args, int want,
+void ev_call(struct ev *e, struct obj *code, struct obj *argv, int want,
 	     struct list *out, int line);
 void ev_install_subs(struct ev *e, struct prog *p, struct node *n);
 void ev_check_out(struct ev *e, const struct val *v, int line);

@@ -24,7 +24,8 @@ struct tstr {
 	char s[];
 };
 
-enum vtype { VT_UNDEF, VT_IV, VT_NV, VT_PV, VT_REF };
+/* VT_UV: an unsigned integer above INT64_MAX, its bits in u.iv. */
+enum vtype { VT_UNDEF, VT_IV, VT_NV, VT_PV, VT_REF, VT_UV };
 
 /* A scalar value (not a container): the evaluator's temporaries. */
 struct val {
@@ -126,6 +127,8 @@ void val_move(struct val *dst, struct val *src);
 int val_true(const struct val *v);
 /* Numeric value: returns 1 and *iv when it is an integer, else 0 and *nv. */
 int val_num(const struct val *v, int64_t *iv, double *nv);
+/* Same, but returns 2 for an unsigned integer above INT64_MAX (bits in *iv). */
+int val_num3(const struct val *v, int64_t *iv, double *nv);
 double val_nv(const struct val *v);
 int64_t val_iv(const struct val *v);
 /* String form; the pointer is valid while `v` and `tmp` live. */
@@ -134,7 +137,7 @@ void val_append(const struct val *v, struct strbuf *out);
 void fmt_nv(double nv, struct strbuf *out);
 void val_to_pv(struct val *v); /* make it a string in place */
 const char *ref_typename(const struct obj *o);
-/* Parse a number the way Perl numifies a string. */
+/* Parse a number the way Perl numifies a string: 1 IV, 2 UV, 0 NV. */
 int str_num(const char *s, size_t len, int64_t *iv, double *nv);
 
 void list_push(struct list *l, struct val *v); /* moves v */
@@ -280,6 +283,9 @@ enum builtin {
 	B_SCALAR,
 };
 
+/* node flags shared by the parser and the evaluator */
+#define NF_STRICT_REFS 0x100u
+
 /* A pattern: constant (compiled once) or interpolated (cached by text). */
 struct regex {
 	struct node *pat; /* string expression giving the pattern */
@@ -348,6 +354,10 @@ struct tmpl_ctx {
 	struct tstr *match_subject;
 	size_t *match_ovec;
 	size_t match_n;
+	/* scalars installed from the outside (configuration, MORE_DATA):
+	   installed again before each fragment, as each fragment is filled
+	   in with the same variables; undef deletes the name */
+	struct hash reinst;
 	struct obj *pos_obj; /* pos() of the last m//g in scalar context */
 	size_t pos_off;
 };

@@ -138,6 +138,7 @@ struct parser {
 	int nslots;
 	int in_sub;
 	size_t sub_base; /* first var of the current sub */
+	int strict_vars, strict_refs;
 };
 
 static _Noreturn void perr(struct parser *ps, int line, const char *fmt, ...)
@@ -422,10 +423,9 @@ lx_number(struct parser *ps, struct token *t)
 			acc = acc * (uint64_t)base + (uint64_t)d;
 			lx->p++;
 		}
+		val_set_iv(&t->num, (int64_t)acc);
 		if (acc > INT64_MAX)
-			val_set_nv(&t->num, (double)acc);
-		else
-			val_set_iv(&t->num, (int64_t)acc);
+			t->num.t = VT_UV;
 		return;
 	}
 	while (lx->p < lx->end &&
@@ -465,10 +465,13 @@ lx_number(struct parser *ps, struct token *t)
 	buf[n] = '\0';
 	int64_t iv;
 	double nv;
-	if (str_num(buf, n, &iv, &nv) && !memchr(buf, '.', n) &&
-	    !memchr(buf, 'e', n) && !memchr(buf, 'E', n))
+	int k = str_num(buf, n, &iv, &nv);
+	if (k && !memchr(buf, '.', n) && !memchr(buf, 'e', n) &&
+	    !memchr(buf, 'E', n)) {
 		val_set_iv(&t->num, iv);
-	else
+		if (k == 2)
+			t->num.t = VT_UV;
+	} else
 		val_set_nv(&t->num, strtod(buf, NULL));
 	(void)s;
 }
@@ -952,6 +955,9 @@ mknode(struct parser *ps, enum ntype type, int line)
 
 	n->type = (unsigned short)type;
 	n->line = line;
+	if (ps->strict_refs &&
+	    (type == N_RV2SV || type == N_RV2AV || type == N_RV2HV))
+		n->flags |= NF_STRICT_REFS;
 	return n;
 }
 
@@ -1116,6 +1122,47 @@ glob_for(struct parser *ps, char sigil, const char *name, size_t len)
 	return o;
 }
 
+/* Is `name` declared with `our` or `use vars` in scope? */
+static int
+our_declared(struct parser *ps, char sigil, const char *name, size_t len)
+{
+	for (size_t i = ps->nvars; i-- > 0;) {
+		const struct scope_var *v = &ps->vars[i];
+		if (v->slot < 0 && v->sigil == sigil && v->len == len &&
+		    memcmp(v->name, name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+declare_our(struct parser *ps, char sigil, const char *name, size_t len)
+{
+	if (ps->nvars == ps->avars)
+		ps->vars = xgrow(ps->vars, &ps->avars, ps->nvars + 1,
+				 sizeof(*ps->vars));
+	struct scope_var *v = &ps->vars[ps->nvars++];
+	v->sigil = sigil;
+	v->name = name;
+	v->len = len;
+	v->slot = -1;
+}
+
+/* Names `use strict` allows without a declaration. */
+static int
+strict_exempt(const char *name, size_t len)
+{
+	static const char *const names[] = { "_",      "a",   "b",     "ENV",
+					     "ARGV",   "INC", "STDIN", "STDOUT",
+					     "STDERR", NULL };
+	if (!is_idstart((unsigned char)name[0]) || memmem(name, len, "::", 2))
+		return 1;
+	for (size_t i = 0; names[i]; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 lookup_my(struct parser *ps, char sigil, const char *name, size_t len)
 {
@@ -1128,8 +1175,8 @@ lookup_my(struct parser *ps, char sigil, const char *name, size_t len)
 	if (ps->in_sub) {
 		for (size_t i = ps->sub_base; i-- > 0;) {
 			const struct scope_var *v = &ps->vars[i];
-			if (v->name && v->sigil == sigil && v->len == len &&
-			    memcmp(v->name, name, len) == 0)
+			if (v->slot >= 0 && v->sigil == sigil &&
+			    v->len == len && memcmp(v->name, name, len) == 0)
 				perr(ps, ps->tok.line,
 				     "unsupported construct 'closure over my %c%.*s'",
 				     sigil, (int)len, name);
@@ -1180,6 +1227,11 @@ var_node(struct parser *ps, char sigil, const char *name, size_t len, int line)
 		return mknode(ps, N_ARGS, line);
 	if (sigil == '$' && len == 1 && name[0] == '@')
 		name = "@";
+	if (ps->strict_vars && !strict_exempt(name, len) &&
+	    !our_declared(ps, sigil, name, len))
+		perr(ps, line,
+		     "Global symbol \"%c%.*s\" requires explicit package name",
+		     sigil, (int)len, name);
 	n = mknode(ps,
 		   sigil == '$'	  ? N_GSV
 		   : sigil == '@' ? N_GAV
@@ -2089,6 +2141,7 @@ parse_decl(struct parser *ps, int kind)
 					   ps->tok.line);
 				v->slot = slot;
 			} else {
+				declare_our(ps, sigil, ps->tok.s, ps->tok.len);
 				if (sigil == '$' && word_is(&ps->tok, "OUT"))
 					v = mknode(ps, N_OUT, ps->tok.line);
 				else {
@@ -2793,6 +2846,7 @@ parse_block(struct parser *ps)
 {
 	struct node *b = mknode(ps, N_BLOCK, ps->tok.line);
 	size_t mark = scope_open(ps);
+	int sv = ps->strict_vars, sr = ps->strict_refs;
 
 	enter(ps);
 	expect_op(ps, "{");
@@ -2804,6 +2858,8 @@ parse_block(struct parser *ps)
 	ps->lx.want_term = 1;
 	lx_next(ps);
 	scope_close(ps, mark);
+	ps->strict_vars = sv;
+	ps->strict_refs = sr;
 	leave(ps);
 	return b;
 }
@@ -2970,8 +3026,40 @@ parse_use(struct parser *ps)
 	if (ps->tok.t != T_EOF && !is_op(ps, ";"))
 		vars = parse_expr(ps);
 	if (word_is(&m, "vars") && vars) {
-		/* use vars qw($x @y) declares package variables: nothing to do
-		 */
+		/* use vars qw($x @y): declared package variables */
+		struct node *l = vars;
+		size_t n = l->type == N_LIST ? l->nkids : 1;
+		for (size_t i = 0; i < n; i++) {
+			struct node *k = l->type == N_LIST ? l->kids[i] : l;
+			if (k->type == N_CONST && k->v.t == VT_PV &&
+			    k->v.u.pv->len > 1)
+				declare_our(ps, k->v.u.pv->s[0],
+					    k->v.u.pv->s + 1,
+					    k->v.u.pv->len - 1);
+		}
+	}
+	if (word_is(&m, "strict")) {
+		int v = 1, r = 1;
+		if (vars) {
+			/* use strict 'vars' / qw(refs) */
+			struct node *l = vars;
+			size_t n = l->type == N_LIST ? l->nkids : 1;
+			v = r = 0;
+			for (size_t i = 0; i < n; i++) {
+				struct node *k =
+					l->type == N_LIST ? l->kids[i] : l;
+				if (k->type != N_CONST || k->v.t != VT_PV)
+					continue;
+				if (strcmp(k->v.u.pv->s, "vars") == 0)
+					v = 1;
+				if (strcmp(k->v.u.pv->s, "refs") == 0)
+					r = 1;
+			}
+		}
+		if (v)
+			ps->strict_vars = !is_no;
+		if (r)
+			ps->strict_refs = !is_no;
 	}
 	if (ps->tok.t != T_EOF)
 		expect_op(ps, ";");

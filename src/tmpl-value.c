@@ -180,6 +180,7 @@ val_true(const struct val *v)
 	case VT_UNDEF:
 		return 0;
 	case VT_IV:
+	case VT_UV:
 		return v->u.iv != 0;
 	case VT_NV:
 		return v->u.nv != 0.0;
@@ -288,6 +289,10 @@ str_num(const char *s, size_t len, int64_t *iv, double *nv)
 			*iv = (int64_t)acc;
 			return 1;
 		}
+		if (!neg) {
+			*iv = (int64_t)acc;
+			return 2;
+		}
 		if (neg && acc <= (uint64_t)INT64_MAX + 1) {
 			*iv = (int64_t)(0 - acc);
 			return 1;
@@ -309,7 +314,22 @@ str_num(const char *s, size_t len, int64_t *iv, double *nv)
 int
 val_num(const struct val *v, int64_t *iv, double *nv)
 {
+	int r = val_num3(v, iv, nv);
+
+	if (r == 2) {
+		*nv = (double)(uint64_t)*iv;
+		return 0;
+	}
+	return r;
+}
+
+int
+val_num3(const struct val *v, int64_t *iv, double *nv)
+{
 	switch (v->t) {
+	case VT_UV:
+		*iv = v->u.iv;
+		return 2;
 	case VT_UNDEF:
 		*iv = 0;
 		return 1;
@@ -368,7 +388,7 @@ fmt_nv(double nv, struct strbuf *out)
 		return;
 	}
 	if (nv == 0.0) {
-		strbuf_addstr(out, signbit(nv) ? "-0" : "0");
+		strbuf_addch(out, '0');
 		return;
 	}
 	strbuf_addf(out, "%.15g", nv);
@@ -402,6 +422,9 @@ val_append(const struct val *v, struct strbuf *out)
 		break;
 	case VT_IV:
 		strbuf_addf(out, "%lld", (long long)v->u.iv);
+		break;
+	case VT_UV:
+		strbuf_addf(out, "%llu", (unsigned long long)v->u.iv);
 		break;
 	case VT_NV:
 		fmt_nv(v->u.nv, out);

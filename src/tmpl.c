@@ -36,6 +36,7 @@ tmpl_ctx_free(struct tmpl_ctx *ctx)
 	hash_clear(&ctx->sv);
 	hash_clear(&ctx->av);
 	hash_clear(&ctx->hv);
+	hash_clear(&ctx->reinst);
 	free(ctx->cv.e);
 	free(ctx->sv.e);
 	free(ctx->av.e);
@@ -65,13 +66,52 @@ tmpl_ctx_set_limits(struct tmpl_ctx *ctx, const struct tmpl_limits *l)
 		ctx->lim.max_memory = d.max_memory;
 }
 
+/* Set a package scalar from the outside, and remember it for later
+   fragments. */
+static void
+apply_sv(struct tmpl_ctx *ctx, const char *name, size_t nlen,
+	 const struct val *v)
+{
+	struct obj *o = hash_fetch(&ctx->sv, name, nlen, OK_SCALAR);
+
+	val_free(&o->u.sv);
+	val_copy(&o->u.sv, v);
+	if (v->t == VT_UNDEF) {
+		if ((o = hash_get(&ctx->av, name, nlen)))
+			arr_clear(&o->u.a);
+		if ((o = hash_get(&ctx->hv, name, nlen)))
+			hash_clear(&o->u.h);
+	}
+}
+
+static void
+install_sv(struct tmpl_ctx *ctx, const char *name, size_t nlen,
+	   const struct val *v)
+{
+	apply_sv(ctx, name, nlen, v);
+	hash_store(&ctx->reinst, name, nlen, sv_new_val(v));
+}
+
 static void
 set_sv(struct tmpl_ctx *ctx, const char *name, const char *s, size_t len)
 {
-	struct obj *o = hash_fetch(&ctx->sv, name, strlen(name), OK_SCALAR);
+	struct val v;
 
-	val_free(&o->u.sv);
-	val_set_str(&o->u.sv, s, len);
+	val_set_str(&v, s, len);
+	install_sv(ctx, name, strlen(name), &v);
+	val_free(&v);
+}
+
+/* Before each fragment: the installed scalars get their values again. */
+static void
+reinstall(struct tmpl_ctx *ctx)
+{
+	struct hash *h = &ctx->reinst;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (h->e[i].k)
+			apply_sv(ctx, h->e[i].k->s, h->e[i].k->len,
+				 &h->e[i].v->u.sv);
 }
 
 void
@@ -121,11 +161,12 @@ tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
 void
 tmpl_ctx_set_scalar(struct tmpl_ctx *ctx, const char *name, const char *value)
 {
-	struct obj *o = hash_fetch(&ctx->sv, name, strlen(name), OK_SCALAR);
+	struct val v = { VT_UNDEF, { 0 } };
 
-	val_free(&o->u.sv);
 	if (value)
-		val_set_str(&o->u.sv, value, strlen(value));
+		val_set_str(&v, value, strlen(value));
+	install_sv(ctx, name, strlen(name), &v);
+	val_free(&v);
 }
 
 /* Parse and run `src` as one block; the value goes to *res. */
@@ -146,15 +187,8 @@ eval_src(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
 static void
 install_pair(struct tmpl_ctx *ctx, const char *k, size_t klen, struct val *v)
 {
-	struct obj *sv = hash_fetch(&ctx->sv, k, klen, OK_SCALAR);
-
 	if (v->t == VT_UNDEF) {
-		struct obj *o;
-		val_free(&sv->u.sv);
-		if ((o = hash_get(&ctx->av, k, klen)))
-			arr_clear(&o->u.a);
-		if ((o = hash_get(&ctx->hv, k, klen)))
-			hash_clear(&o->u.h);
+		install_sv(ctx, k, klen, v);
 		return;
 	}
 	if (v->t == VT_REF && v->u.ref->kind == OK_ARRAY) {
@@ -182,8 +216,7 @@ install_pair(struct tmpl_ctx *ctx, const char *k, size_t klen, struct val *v)
 					   sv_new_val(&src->e[i].v->u.sv));
 		return;
 	}
-	val_free(&sv->u.sv);
-	val_copy(&sv->u.sv, v);
+	install_sv(ctx, k, klen, v);
 }
 
 int
@@ -328,6 +361,7 @@ tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
 	size_t n;
 	int rc = 0;
 
+	reinstall(ctx);
 	if (split_fragment(where, text, len, &buf, &pieces, &n, err) < 0) {
 		free(pieces);
 		strbuf_release(&buf);
