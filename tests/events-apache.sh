@@ -10,10 +10,13 @@
 # to a file reloads only when that file changed; a disabled service is
 # stopped; a service without a record is skipped with a warning; without
 # a service command on a sandbox root only the commands are printed.
-# Usage: events-apache.sh SIGNAL_EVENT ADJUST_SERVICES
+# With GENERIC_TEMPLATE_EXPAND, the file is also made from a real
+# template by S05generic_template_expand, and only its change reloads.
+# Usage: events-apache.sh SIGNAL_EVENT ADJUST_SERVICES [GENERIC_TEMPLATE_EXPAND]
 set -u
 SE=$1
 ADJ=$2
+GTE=${3:-}
 src=${SRCDIR:?}
 T=$(mktemp -d)
 R=$T/root
@@ -103,6 +106,8 @@ cond-update  write-conf   10
 cond-update  service      apache2   reload   /etc/apache2-test/generation.conf
 bootstrap-console-save  write-conf  10
 bootstrap-console-save  service  apache2  restart
+tpl-web      template     /etc/apache2-test/generation.conf
+tpl-web      service      apache2   reload   /etc/apache2-test/generation.conf
 EOF
 DESTDIR=$R sh "$src/events/install-events.sh" "$T/events.list" || exit 1
 A=$R/etc/e-smith/events/actions
@@ -120,7 +125,13 @@ echo "$new" >"$f"
 EOF
 chmod 755 "$A/write-conf"
 mkdir -p "$R/home/e-smith/db"
-setdb() { echo "apache2=service|status|$1" >"$R/home/e-smith/db/configuration"; }
+setdb() {
+	printf '%s\n' "apache2=service|status|$1" "gen=${2:-1}" >"$R/home/e-smith/db/configuration"
+}
+[ -z "$GTE" ] || cp "$GTE" "$A/generic_template_expand"
+mkdir -p "$R/etc/e-smith/templates/etc/apache2-test/generation.conf"
+echo 'ErrorDocument 404 "generation { $gen }"' \
+	>"$R/etc/e-smith/templates/etc/apache2-test/generation.conf/10errordoc"
 
 unset ESMITH_EVENT_TIMEOUT ESMITH_EVENT_LOG ESMITH_EVENT_LOCK_PID ESMITH_SERVICE_CMD
 export ESMITH_ROOT=$R
@@ -192,6 +203,23 @@ printf '%s\n' "apache2 status" "apache2 status" "apache2 reload" >"$T/want"
 check "changed: reloaded" "$T/want" "$T/service.log"
 [ "$(serves 'generation 3')" = "generation 3" ] && ok "generation 3 answers" || fail "generation 3 answers"
 [ "$(master)" = "$pid1" ] && ok "still the same master" || fail "still the same master"
+
+# -- the file from a real template: reloaded only when it changed --------------------------
+if [ -n "$GTE" ]; then
+	setdb enabled 4
+	: >"$T/service.log"
+	ESMITH_SERVICE_CMD=$T/service "$SE" tpl-web 2>"$T/err" || { fail "tpl-web"; cat "$T/err"; }
+	[ "$(serves 'generation 4')" = "generation 4" ] && ok "template expanded, apache2 reloaded" ||
+		fail "template expanded, apache2 reloaded"
+	printf '%s\n' "apache2 status" "apache2 reload" >"$T/want"
+	check "the template changed: reload" "$T/want" "$T/service.log"
+	[ "$(master)" = "$pid1" ] && ok "same master after the template reload" ||
+		fail "same master after the template reload"
+	: >"$T/service.log"
+	ESMITH_SERVICE_CMD=$T/service "$SE" tpl-web 2>"$T/err" || fail "tpl-web again"
+	printf '%s\n' "apache2 status" >"$T/want"
+	check "the template did not change: no reload" "$T/want" "$T/service.log"
+fi
 
 # -- bootstrap-console-save: adjust-services does nothing ---------------------------------
 : >"$T/service.log"
