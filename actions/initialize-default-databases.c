@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * initialize-default-databases [EVENT [args...]]: for every database with
- * a tree /etc/e-smith/db/<db>/, in one locked transaction per database:
+ * a tree /etc/e-smith/db/<db>/:
  *
  *   1. migrate/FRAGMENT  fragments run in name order through the template
  *                       language for their side effects ($DB is the
- *                       database being initialised); output discarded
+ *                       database being initialised, its changes written
+ *                       through as in any fragment); output discarded
  *   2. defaults/KEY/PROP  a file holding one value, set only where the
  *                       property is missing; `type` gives the type of a
  *                       record created here
  *   3. force/KEY/PROP   always set
  *
- * Nothing is written for a database when any step fails for it.
+ * Defaults and force are one locked transaction per database: when a
+ * file of either is bad, none of them is written.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -142,8 +144,10 @@ apply_key(struct db *db, const char *keydir, const char *key, int force,
 	if (list_dir(keydir, 0, &props, err) < 0)
 		return -1;
 	rec = get_or_create(db, key, keydir, err);
-	if (!rec)
+	if (!rec) {
+		strbuf_addf(err, " (%s)", keydir);
 		goto out;
+	}
 	for (i = 0; i < props.n; i++) {
 		const char *p = props.v[i];
 
@@ -238,6 +242,11 @@ out:
 	return ret;
 }
 
+/*
+ * Migrate fragments change the database through $DB, which writes each
+ * change through under the database's own lock: they run on an unlocked
+ * copy first. Defaults and force follow in one locked transaction.
+ */
 static int
 init_db(const char *tree, const char *name, struct strbuf *err)
 {
@@ -246,13 +255,15 @@ init_db(const char *tree, const char *name, struct strbuf *err)
 	size_t base;
 	int ret = -1;
 
-	db = db_open_locked(name, err);
-	if (!db)
-		return -1;
 	strbuf_addf(&dir, "%s/%s/", tree, name);
 	base = dir.len;
 	strbuf_addstr(&dir, "migrate");
-	if (run_migrate(db, dir.buf, err) < 0)
+	db = db_open(name, err);
+	if (!db || run_migrate(db, dir.buf, err) < 0)
+		goto out;
+	db_free(db);
+	db = db_open_locked(name, err);
+	if (!db)
 		goto out;
 	strbuf_setlen(&dir, base);
 	strbuf_addstr(&dir, "defaults");

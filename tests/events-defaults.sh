@@ -59,7 +59,8 @@ cat >"$R/etc/e-smith/db/$C/migrate/10port" <<'EOF'
             $rec->set_prop('TCPPort', $old);
             $rec->delete_prop('Port');
         }
-        $rec->set_prop('SeenStatus', $rec->prop('status') || 'none');
+        $rec->set_prop('SeenStatus', $rec->prop('status') || 'none')
+            unless defined $rec->prop('SeenStatus');
     }
     "this output is discarded";
 }
@@ -88,19 +89,26 @@ grep -q "^signal-event: post-install: S00initialize-default-databases ok" "$T/er
 	ok "runs as S00 of post-install" || { fail "runs as S00 of post-install"; cat "$T/err"; }
 
 # Again: nothing changes (defaults are only applied where missing).
-cp "$R/home/e-smith/db/$C" "$T/before"
+dbfile $C >"$T/before"
 "$IDD" post-install || fail "second run"
-check "a second run changes nothing" "$T/before" "$R/home/e-smith/db/$C"
+dbfile $C >"$T/got"
+check "a second run changes nothing" "$T/before" "$T/got"
 
 # -- a bad tree: the database is not written ------------------------------------------------
-val $C force/sshd "bad|prop" x
-val $C force/zz TCPPort 1
+val $C force/sshd access public
+val $C force/a=b TCPPort 1
 cp "$R/home/e-smith/db/$C" "$T/before"
 "$IDD" 2>"$T/err"
 echo "exit $?" >>"$T/err"
-check "a bad property name changes nothing" "$T/before" "$R/home/e-smith/db/$C"
-grep -q "initialize-default-databases: configuration: .*bad|prop" "$T/err" &&
-	grep -q "exit 1" "$T/err" && ok "the error names the database and the property" ||
-	{ fail "the error names the database and the property"; cat "$T/err"; }
+check "a bad key changes nothing (not even the good force)" "$T/before" "$R/home/e-smith/db/$C"
+cat >"$T/want" <<'EOF'
+initialize-default-databases: configuration: invalid key 'a=b': it contains '=' (ROOT/etc/e-smith/db/configuration/force/a=b)
+exit 1
+EOF
+sed "s|$R|ROOT|g" "$T/err" >"$T/got"
+check "the error names the database, the key and the directory" "$T/want" "$T/got"
+dbfile accounts >"$T/got"
+echo "admin=user|FirstName|Local|Shell|/bin/false" >"$T/want"
+check "the other database is still done" "$T/want" "$T/got"
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
