@@ -130,6 +130,18 @@ do_sprintf(struct ev *e, struct list *l, struct strbuf *out, int line)
 		char spec[64];
 		size_t sl = 0;
 		spec[sl++] = '%';
+		{
+			/* an explicit argument index: %2$s */
+			size_t j = i;
+			size_t idx = 0;
+			while (j < flen && f[j] >= '0' && f[j] <= '9' &&
+			       idx < 10000)
+				idx = idx * 10 + (size_t)(f[j++] - '0');
+			if (j > i && j < flen && f[j] == '$' && idx > 0) {
+				ai = idx;
+				i = j + 1;
+			}
+		}
 		while (i < flen && strchr("-+ 0#", f[i]) && sl < 20)
 			spec[sl++] = f[i++];
 		if (i < flen && f[i] == '*') {
@@ -806,7 +818,7 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 		list_push(&res, &f);
 	}
 done:
-	if (limit <= 0)
+	if (limit == 0)
 		while (res.n && (res.v[res.n - 1].t == VT_UNDEF ||
 				 (res.v[res.n - 1].t == VT_PV &&
 				  res.v[res.n - 1].u.pv->len == 0)))
