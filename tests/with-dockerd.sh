@@ -1,0 +1,143 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# with-dockerd.sh CMD [ARGS...]
+#
+# Run CMD against a private Docker engine: take the machine-wide lock
+# (only one dockerd may run on a machine: a second one shares the default
+# bridge and the iptables chains, and tears down the first one's docker0
+# when it exits), start Debian's dockerd with its own data root, exec root,
+# pid file and unix socket in a fresh temporary directory, wait until
+# /_ping answers, export DOCKER_HOST, run CMD, then stop the engine
+# (SIGTERM, wait, SIGKILL) and remove the directory. Exits with CMD's
+# status (or 1 if the engine could not be started).
+#
+# When called from inside another with-dockerd.sh (WITH_DOCKERD_SOCKET set
+# and answering), CMD simply runs against that engine.
+#
+# Environment:
+#   WITH_DOCKERD_LOCK     lock file (/run/smeserver-docker-dockerd.lock)
+#   WITH_DOCKERD_WAIT     seconds to wait for the lock (1800)
+#   WITH_DOCKERD_START    seconds to wait for /_ping (60)
+#   WITH_DOCKERD_LOG      where dockerd's output goes (in the temp dir,
+#                         printed on failure)
+#   WITH_DOCKERD_CONFIG   a daemon.json for this engine (default: an empty
+#                         one, so the machine's /etc/docker/daemon.json is
+#                         never read); it must not set hosts, data-root,
+#                         exec-root or pidfile, which this script sets
+set -u
+
+if [ $# -lt 1 ]; then
+	echo "usage: with-dockerd.sh CMD [ARGS...]" >&2
+	exit 2
+fi
+
+ping_socket() {
+	curl -s --max-time 2 --unix-socket "$1" http://localhost/_ping 2>/dev/null
+}
+
+if [ -n "${WITH_DOCKERD_SOCKET:-}" ] &&
+	[ "$(ping_socket "$WITH_DOCKERD_SOCKET")" = OK ]; then
+	exec "$@"
+fi
+
+for tool in dockerd curl flock; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "with-dockerd.sh: $tool not found (run tests/install-deps.sh)" >&2
+		exit 1
+	fi
+done
+if [ "$(id -u)" != 0 ]; then
+	echo "with-dockerd.sh: dockerd needs root" >&2
+	exit 1
+fi
+
+lock=${WITH_DOCKERD_LOCK:-/run/smeserver-docker-dockerd.lock}
+wait_lock=${WITH_DOCKERD_WAIT:-1800}
+wait_start=${WITH_DOCKERD_START:-60}
+
+exec 9>"$lock" || {
+	echo "with-dockerd.sh: cannot open lock file $lock" >&2
+	exit 1
+}
+if ! flock -n 9; then
+	echo "with-dockerd.sh: waiting for $lock (another engine is running)" >&2
+	if ! flock -w "$wait_lock" 9; then
+		echo "with-dockerd.sh: lock $lock still held after ${wait_lock}s" >&2
+		exit 1
+	fi
+fi
+
+dir=$(mktemp -d /tmp/smedockerd.XXXXXX) || exit 1
+sock=$dir/docker.sock
+log=${WITH_DOCKERD_LOG:-$dir/dockerd.log}
+pidfile=$dir/dockerd.pid
+dpid=
+
+cleanup() {
+	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+		kill -TERM "$dpid" 2>/dev/null
+		i=0
+		while kill -0 "$dpid" 2>/dev/null && [ $i -lt 300 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if kill -0 "$dpid" 2>/dev/null; then
+			echo "with-dockerd.sh: dockerd did not stop, killing it" >&2
+			kill -KILL "$dpid" 2>/dev/null
+		fi
+		wait "$dpid" 2>/dev/null
+	fi
+	# Whatever the engine left mounted below its directories.
+	grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
+	rm -rf "$dir" 2>/dev/null
+}
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+# Bridges: dockerd creates the default docker0 when missing. A user-defined
+# bridge network of a previous run cannot survive: each run has a fresh
+# data root.
+config=${WITH_DOCKERD_CONFIG:-$dir/daemon.json}
+[ -n "${WITH_DOCKERD_CONFIG:-}" ] || echo '{}' >"$config"
+
+dockerd \
+	--config-file "$config" \
+	--data-root "$dir/data" \
+	--exec-root "$dir/exec" \
+	--pidfile "$pidfile" \
+	-H "unix://$sock" \
+	--userland-proxy=true \
+	>"$log" 2>&1 &
+dpid=$!
+
+i=0
+limit=$((wait_start * 10))
+while [ "$(ping_socket "$sock")" != OK ]; do
+	if ! kill -0 "$dpid" 2>/dev/null; then
+		echo "with-dockerd.sh: dockerd exited during start; its log:" >&2
+		tail -n 30 "$log" >&2
+		dpid=
+		cleanup
+		exit 1
+	fi
+	i=$((i + 1))
+	if [ $i -ge $limit ]; then
+		echo "with-dockerd.sh: dockerd did not answer on $sock within ${wait_start}s; its log:" >&2
+		tail -n 30 "$log" >&2
+		cleanup
+		exit 1
+	fi
+	sleep 0.1
+done
+
+DOCKER_HOST=unix://$sock
+WITH_DOCKERD_SOCKET=$sock
+WITH_DOCKERD_DIR=$dir
+export DOCKER_HOST WITH_DOCKERD_SOCKET WITH_DOCKERD_DIR
+
+"$@" 9>&-
+status=$?
+cleanup
+exit $status
