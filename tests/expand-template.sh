@@ -112,7 +112,16 @@ printf '# begin\ndomain example.com\nport 22\n' > "$tmp/want"
 check "--output_filename with ESMITH_ROOT" "$tmp/want" "$root/etc/other.conf"
 [ ! -e "$root/etc/t.conf" ] && ok "target itself not written" || fail "target itself not written"
 
-# 8. usage errors exit 255 with the usage on stderr; --help on stdout
+# 8. a new output's missing directory is created
+reset_root
+put /etc/e-smith/templates/etc/new/dir/n.conf/10a 'new { $DomainName }
+'
+"$et" --root "$root" /etc/new/dir/n.conf
+printf '# begin\nnew example.com\n' > "$tmp/want"
+check "missing directories created" "$tmp/want" "$root/etc/new/dir/n.conf"
+[ "$(stat -c %a "$root/etc/new/dir")" = 755 ] && ok "new directory mode 755" || fail "new directory mode 755"
+
+# 9. usage errors exit 255 with the usage on stderr; --help on stdout
 for args in "" "--bogus /etc/t.conf" "relative/path" "/a /b"; do
 	# shellcheck disable=SC2086
 	"$et" --root "$root" $args > "$tmp/out" 2> "$tmp/err"
