@@ -430,9 +430,11 @@ expand_meta_read(struct expand_metas *ms, const char *target,
 	strbuf_addf(&where, "%s/%s", EXPAND_METADATA,
 		    target + (target[0] == '/'));
 	fp = esmith_path(where.buf);
-	if (stat(fp, &st) == 0 && S_ISREG(st.st_mode))
+	if (stat(fp, &st) < 0)
+		st.st_mode = 0;
+	if (S_ISREG(st.st_mode))
 		ret = expand_meta_read_file(ms, fp, where.buf, err);
-	else if (stat(fp, &st) == 0 && S_ISDIR(st.st_mode))
+	else if (S_ISDIR(st.st_mode))
 		ret = expand_meta_read_dir(ms, fp, where.buf, err);
 	free(fp);
 	strbuf_release(&where);
