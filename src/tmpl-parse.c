@@ -139,6 +139,9 @@ struct parser {
 	int in_sub;
 	size_t sub_base; /* first var of the current sub */
 	int strict_vars, strict_refs;
+	/* strbufs in use by nested interpolations, released on error */
+	struct strbuf *live[64];
+	int nlive;
 };
 
 static _Noreturn void perr(struct parser *ps, int line, const char *fmt, ...)
@@ -714,6 +717,17 @@ lx_next(struct parser *ps)
 				break;
 		}
 		size_t wl = (size_t)(lx->p - start);
+		if (!want_term && wl == 1 && *start == 'x' && lx->p < lx->end &&
+		    *lx->p == '=' &&
+		    !(lx->p + 1 < lx->end && strchr("=~>", lx->p[1]))) {
+			/* the x= operator */
+			lx->p++;
+			t->t = T_OP;
+			t->s = start;
+			t->len = 2;
+			lx->want_term = 1;
+			return;
+		}
 		if (is_quote_word(start, wl) && lx->p < lx->end) {
 			const char *q = lx->p;
 			while (q < lx->end && (*q == ' ' || *q == '\t'))
@@ -1392,6 +1406,14 @@ interp_var_len(const char *s, const char *end, int regex)
 {
 	const char *p = s + 1;
 
+	if (*s == '$' && p + 1 < end && *p == '#' &&
+	    (is_idstart((unsigned char)p[1]) || p[1] == '$')) {
+		/* $#array, $#$ref */
+		p += 2;
+		while (p < end && is_idchar((unsigned char)*p))
+			p++;
+		return (size_t)(p - s);
+	}
 	if (p < end && *p == '{') {
 		int depth = 1;
 		p++;
@@ -1543,6 +1565,10 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	struct interp in = { ps, NULL, STRBUF_INIT, line, 0, NULL, 0, NULL };
 	const char *p = s, *end = s + len;
 	char close = closing_delim(delim);
+
+	if (ps->nlive == (int)(sizeof(ps->live) / sizeof(ps->live[0])))
+		perr(ps, line, "nesting too deep");
+	ps->live[ps->nlive++] = &in.lit;
 
 	in.list = mknode(ps, N_CONCATLIST, line);
 	while (p < end) {
@@ -1700,6 +1726,7 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	}
 	interp_end_cm(&in);
 	interp_flush(&in);
+	ps->nlive--;
 	strbuf_release(&in.lit);
 	if (in.list->nkids == 0)
 		return mkconst_str(ps, "", 0, line);
@@ -2190,6 +2217,37 @@ parse_anon_hash(struct parser *ps, int line)
 }
 
 static struct node *parse_sub_body(struct parser *ps, struct node *def);
+static struct node *parse_list(struct parser *ps);
+
+static int
+ends_expression(struct parser *ps)
+{
+	return ps->tok.t == T_EOF || is_op(ps, ";") || is_op(ps, "}") ||
+	       is_op(ps, ")") || is_word(ps, "if") || is_word(ps, "unless") ||
+	       is_word(ps, "or") || is_word(ps, "and") || is_op(ps, ":");
+}
+
+/* jump: 'return' [ list ] | 'next' | 'last' (also inside expressions:
+   `$x || next`) */
+static struct node *
+parse_jump(struct parser *ps)
+{
+	int line = ps->tok.line;
+	struct node *n;
+
+	if (is_word(ps, "return")) {
+		n = mknode(ps, N_RETURN, line);
+		lx_next(ps);
+		if (!ends_expression(ps))
+			n->a = parse_list(ps);
+		return n;
+	}
+	n = mknode(ps, is_word(ps, "next") ? N_NEXT : N_LAST, line);
+	lx_next(ps);
+	if (ps->tok.t == T_IDENT && !ends_expression(ps))
+		unsupported(ps, line, "loop label", 10);
+	return n;
+}
 
 /* Bareword: builtin, sub call, class name, or string before => */
 static struct node *
@@ -2238,7 +2296,7 @@ parse_word(struct parser *ps)
 	if (is_unsupported_word(&t))
 		unsupported(ps, t.line, t.s, t.len);
 	if (word_is(&t, "return") || word_is(&t, "next") || word_is(&t, "last"))
-		syntax_error(ps);
+		return parse_jump(ps);
 	lx_next(ps);
 	/* Class->method */
 	if (is_op(ps, "->") || is_op(ps, "::")) {
@@ -3224,25 +3282,6 @@ parse_statement(struct parser *ps)
 		}
 		if (is_word(ps, "BEGIN") || is_word(ps, "END"))
 			unsupported(ps, line, ps->tok.s, ps->tok.len);
-		if (is_word(ps, "return")) {
-			n = mknode(ps, N_RETURN, line);
-			lx_next(ps);
-			if (!(ps->tok.t == T_EOF || is_op(ps, ";") ||
-			      is_op(ps, "}") || is_word(ps, "if") ||
-			      is_word(ps, "unless")))
-				n->a = parse_expr(ps);
-			n = parse_modifiers(ps, n);
-			end_statement(ps);
-			goto out;
-		}
-		if (is_word(ps, "next") || is_word(ps, "last")) {
-			n = mknode(ps, is_word(ps, "next") ? N_NEXT : N_LAST,
-				   line);
-			lx_next(ps);
-			n = parse_modifiers(ps, n);
-			end_statement(ps);
-			goto out;
-		}
 	}
 	n = parse_expr(ps);
 	n = parse_modifiers(ps, n);
@@ -3272,6 +3311,8 @@ tmpl_parse(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
 	ps.lx.line = line;
 	ps.lx.want_term = 1;
 	if (setjmp(ps.jb)) {
+		while (ps.nlive > 0)
+			strbuf_release(ps.live[--ps.nlive]);
 		free(ps.vars);
 		prog_unref(prog);
 		return NULL;

@@ -150,7 +150,20 @@ sub listing {
 	return join ' ', sort grep { !/^\.\.?$/ } readdir $d;
 }
 
-my ($pass, $fail, $n) = (0, 0, 0);
+# Known gaps of the C engine: `case name<TAB>reason` lines. Such a case
+# still runs every time; its failure is reported as TODO, and its passing
+# is a failure (the entry must then go).
+my %gap;
+if (CORE::open(my $g, '<', "$FindBin::Bin/known-gaps")) {
+	while (<$g>) {
+		chomp;
+		next if /^\s*(#|$)/;
+		my ($name, $why) = split /\t+/, $_, 2;
+		$gap{$name} = $why // 'known gap';
+	}
+}
+
+my ($pass, $fail, $n, $todo) = (0, 0, 0, 0);
 my $tmp = tempdir('oracle.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
 sub check_case {
@@ -228,6 +241,15 @@ for my $file (@files) {
 		$n++;
 		(my $short = $file) =~ s{.*/}{};
 		my $why = check_case($c);
+		if (exists $gap{ $c->{name} }) {
+			if (defined $why) {
+				$todo++;
+				print "not ok $n - $short: $c->{name} # TODO $gap{ $c->{name} }\n";
+				print map { "# $_\n" } split /\n/, $why;
+				next;
+			}
+			$why = "passes now: remove it from tests/oracle/known-gaps";
+		}
 		if (defined $why) {
 			$fail++;
 			print "not ok $n - $short: $c->{name}\n";
@@ -239,5 +261,6 @@ for my $file (@files) {
 	}
 }
 print "1..$n\n";
+print "# $todo known gaps (tests/oracle/known-gaps)\n" if $todo;
 print "$pass passed, $fail failed\n";
 exit($fail ? 1 : 0);

@@ -1,0 +1,214 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# docker-update against a real engine (run under tests/with-dockerd.sh),
+# on a sandbox root: a web container linked to a database-like one.
+# Every property is observed in the engine (inspect) and in real traffic;
+# then: nothing changed (no mutating call, same IDs and start times), one
+# property changed (only that container recreated, its data kept), a
+# replacement that cannot start (old one running again, apply failed),
+# bad records (nothing asked of the engine), stop/start, a record deleted
+# (container gone, data kept), a container without our labels untouched.
+set -eu
+: "${SRCDIR:?}" "${BUILDDIR:?}" "${DOCKER_HOST:?run me under tests/with-dockerd.sh}"
+sock=${DOCKER_HOST#unix://}
+act=$BUILDDIR/actions
+root=$(mktemp -d /tmp/docker-engine.XXXXXX)
+port=18080
+cleanup() {
+	rm -rf "$root"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+step() { echo "--- $(date +%T) $*"; }
+api() { curl -sf --unix-socket "$sock" "http://localhost/v1.41$1"; }
+db() { "$BUILDDIR/src/db" --root "$root" "$@"; }
+# The run specs: through the template engine when it is built, else with
+# the C twin of the template (docker-specgen).
+specs() {
+	if [ -x "$act/docker-specs" ]; then
+		"$act/docker-specs" --root "$root" >/dev/null
+	else
+		"$BUILDDIR/tests/docker-specgen" --root "$root"
+	fi
+}
+# What the docker-update event runs: validate, specs, apply.
+update() {
+	"$act/docker-validate" --root "$root" docker-update &&
+		specs &&
+		"$act/docker-apply" --root "$root" --stats "$@" 2>"$root/stats"
+}
+inspect() { api "/containers/$1/json"; }
+field() { inspect "$1" | jq -r "$2"; }
+mutating() { sed -n 's/.*mutating: \([0-9]*\).*/\1/p' "$root/stats"; }
+
+step "test image from busybox-static (docker-image-build)"
+mkdir -p "$root/home/e-smith/db"
+ESMITH_ROOT=$root sh "$SRCDIR/tests/make-test-image.sh" smetest/busybox:1 >/dev/null
+
+step "records"
+db configuration set docker service status enabled Network smetest
+# defaults every container of this image inherits
+db docker_images setprop smetest/busybox MaxMemory 64M StopTimeout 1
+db docker_containers set db service status enabled Image smetest/busybox:1 \
+	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data
+db docker_containers set web service status enabled Image smetest/busybox:1 \
+	Cmd "httpd -f -p 80 -h /www" PortMapping custom \
+	PortMappingPorts "$port:80" access private Interlinked db \
+	MountPath /www DataMountWrite no MaxMemory 32M MaxCpu 0.5 \
+	Env "GREETING=hello world,MODE=test" WebAlias web
+
+# A container that is not ours: never touched.
+docker run -d --name foreign smetest/busybox:1 >/dev/null
+[ "$(db docker_images getprop smetest/busybox Tag)" = 1 ] || fail "image record"
+
+step "first docker-update"
+"$act/docker-validate" --root "$root"
+specs
+"$act/docker-apply" --root "$root" --dry-run >"$root/plan"
+cat >"$root/plan.expected" <<EOF
+create db (missing), then start
+create web (missing), then start
+EOF
+diff -u "$root/plan.expected" "$root/plan"
+[ "$(api '/containers/json?all=1' | jq length)" = 1 ] ||
+	fail "--dry-run created something"
+update >"$root/log"
+cat "$root/log"
+
+step "inspect: every property applied"
+datadir=$root/home/e-smith/files/docker-data
+[ "$(field web .State.Running)" = true ] || fail "web not running"
+[ "$(field db .State.Running)" = true ] || fail "db not running"
+[ "$(field web .Name)" = /web ] || fail "container not named after its record"
+[ "$(field web .HostConfig.Memory)" = $((32 * 1024 * 1024)) ] || fail "web memory"
+[ "$(field db .HostConfig.Memory)" = $((64 * 1024 * 1024)) ] ||
+	fail "db memory (inherited from docker_images)"
+[ "$(field web .HostConfig.NanoCpus)" = 500000000 ] || fail "web MaxCpu"
+[ "$(field web .HostConfig.RestartPolicy.Name)" = unless-stopped ] || fail "restart policy"
+[ "$(field web '.HostConfig.PortBindings["80/tcp"][0].HostIp')" = 127.0.0.1 ] ||
+	fail "access private: not bound to loopback"
+[ "$(field web '.HostConfig.PortBindings["80/tcp"][0].HostPort')" = $port ] ||
+	fail "PortMappingPorts"
+[ "$(field web '.Config.Env | map(select(startswith("GREETING="))) | .[0]')" = "GREETING=hello world" ] ||
+	fail "Env"
+[ "$(field web '.Config.Labels["org.smeserver.docker.managed"]')" = 1 ] || fail "labels"
+[ "$(field web '.NetworkSettings.Networks.smetest.Aliases | index("web") != null')" = true ] ||
+	fail "alias on the project network"
+[ "$(field web '.Mounts[0].Source')" = "$datadir/web/www" ] || fail "web data dir"
+[ "$(field web '.Mounts[0].RW')" = false ] || fail "DataMountWrite no"
+[ "$(field db '.Mounts[0].RW')" = true ] || fail "db mount read-write"
+for c in web db; do
+	inspect "$c" | jq -r '.Mounts[] | select(.Type == "bind") | .Source' |
+		while read -r src; do
+			case $src in
+			"$root"/*) ;;
+			*) fail "$c: host path $src outside the sandbox root" ;;
+			esac
+		done
+done
+
+step "traffic: published port, link by alias, read-only mount"
+echo "web page" >"$datadir/web/www/index.html"
+echo "db answer" >"$datadir/db/data/hello.txt"
+[ "$(curl -sf "http://127.0.0.1:$port/index.html")" = "web page" ] ||
+	fail "no answer on the published port"
+[ "$(docker exec web wget -qO- http://db:3306/hello.txt)" = "db answer" ] ||
+	fail "web cannot reach db by its alias"
+if docker exec web touch /www/x 2>/dev/null; then
+	fail "read-only mount accepted a write"
+fi
+docker exec db touch /data/written || fail "read-write mount refused a write"
+
+step "nothing changed: no mutating call, same IDs and start times"
+before=$(api '/containers/json?all=1' | jq -r 'sort_by(.Id) | map(.Id) | join(" ")')
+started=$(field web .State.StartedAt)$(field db .State.StartedAt)
+update >"$root/log"
+[ "$(mutating)" = 0 ] || fail "no-op apply made $(mutating) mutating calls"
+[ ! -s "$root/log" ] || fail "no-op apply did something: $(cat "$root/log")"
+after=$(api '/containers/json?all=1' | jq -r 'sort_by(.Id) | map(.Id) | join(" ")')
+[ "$before" = "$after" ] || fail "container IDs changed"
+[ "$started" = "$(field web .State.StartedAt)$(field db .State.StartedAt)" ] ||
+	fail "start times changed"
+"$act/docker-apply" --root "$root" --dry-run >"$root/plan"
+[ "$(cat "$root/plan")" = "nothing to do" ] || fail "dry run: $(cat "$root/plan")"
+
+step "one property changed: only web recreated, its data kept"
+dbid=$(field db .Id)
+webid=$(field web .Id)
+db docker_containers setprop web MaxMemory 48M
+specs
+"$act/docker-apply" --root "$root" --dry-run >"$root/plan"
+[ "$(cat "$root/plan")" = "recreate web (spec changed), then start" ] ||
+	fail "plan: $(cat "$root/plan")"
+[ "$(field web .Id)" = "$webid" ] || fail "--dry-run changed web"
+update >"$root/log"
+[ "$(field db .Id)" = "$dbid" ] || fail "db was recreated"
+[ "$(field web .Id)" != "$webid" ] || fail "web was not recreated"
+[ "$(field web .HostConfig.Memory)" = $((48 * 1024 * 1024)) ] || fail "new memory"
+[ "$(curl -sf "http://127.0.0.1:$port/index.html")" = "web page" ] ||
+	fail "web data lost in the recreate"
+[ "$(docker exec web wget -qO- http://db:3306/hello.txt)" = "db answer" ] ||
+	fail "link lost in the recreate"
+
+step "a replacement that cannot start: the old one runs again, the apply fails"
+webid=$(field web .Id)
+db docker_containers setprop web Cmd "/no/such/program"
+if update >"$root/log" 2>"$root/err"; then
+	fail "apply succeeded with a bad command"
+fi
+grep -q "web: the new container failed to start" "$root/stats" ||
+	fail "no reason given: $(cat "$root/stats")"
+[ "$(field web .Id)" = "$webid" ] || fail "old web replaced"
+[ "$(field web .State.Running)" = true ] || fail "old web not running again"
+api '/containers/json?all=1' | jq -r '.[].Names[0]' | grep -q sme-new &&
+	fail "temporary container left behind"
+[ "$(curl -sf "http://127.0.0.1:$port/index.html")" = "web page" ] ||
+	fail "old web does not answer"
+db docker_containers setprop web Cmd "httpd -f -p 80 -h /www"
+
+step "bad records: the apply fails before any engine call"
+db docker_containers setprop web MaxMemory lots
+if "$act/docker-validate" --root "$root" 2>/dev/null; then
+	fail "bad record accepted"
+fi
+if "$act/docker-apply" --root "$root" --stats >"$root/log" 2>"$root/stats"; then
+	fail "docker-apply accepted a bad record"
+fi
+grep -q "web: MaxMemory 'lots'" "$root/stats" || fail "$(cat "$root/stats")"
+grep -q "engine calls" "$root/stats" && fail "engine contacted: $(cat "$root/stats")"
+[ "$(field web .Id)" = "$webid" ] || fail "web touched"
+db docker_containers setprop web MaxMemory 48M
+update >"$root/log"
+[ "$(mutating)" = 0 ] || fail "restoring the record changed something"
+
+step "docker-stop / docker-start"
+"$act/docker-stop" --root "$root" docker-stop web
+specs
+"$act/docker-apply" --root "$root" docker-stop web >"$root/log"
+[ "$(db docker_containers getprop web status)" = disabled ] || fail "status not set"
+[ "$(field web .State.Running)" = false ] || fail "web still running"
+[ "$(field db .State.Running)" = true ] || fail "docker-stop web stopped db"
+docker stop -t 1 db >/dev/null
+"$act/docker-start" --root "$root" docker-start web
+specs
+"$act/docker-apply" --root "$root" docker-start web >"$root/log"
+cat >"$root/log.expected" <<EOF
+start db (not running)
+start web (not running)
+EOF
+diff -u "$root/log.expected" "$root/log"
+[ "$(field web .Id)" = "$webid" ] || fail "start recreated web"
+
+step "record deleted: container gone, data kept"
+db docker_containers delete web
+update >"$root/log"
+grep -q "^remove web (its record is gone)" "$root/log" || fail "$(cat "$root/log")"
+api /containers/web/json >/dev/null 2>&1 && fail "web still exists"
+[ -f "$datadir/web/www/index.html" ] || fail "web data removed"
+[ "$(field foreign .State.Running)" = true ] || fail "foreign container touched"
+echo "docker-engine: ok"
