@@ -736,6 +736,15 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 		code = regex_get(e, n->kids[0]->re, n->line);
 		if (!code)
 			goto out;
+		struct tstr *rs = n->kids[0]->re->src;
+		if (rs && rs->len == 1 && rs->s[0] == '^') {
+			/* split /^/ means split /^/m */
+			int ec;
+			PCRE2_SIZE eo;
+			own = pcre2_compile((PCRE2_SPTR) "^", 1,
+					    PCRE2_MULTILINE, &ec, &eo, NULL);
+			code = own;
+		}
 		if (n->kids[0]->re->src && n->kids[0]->re->src->len == 1 &&
 		    n->kids[0]->re->src->s[0] == ' ')
 			awk = 0;

@@ -957,6 +957,8 @@ lx_quote_op(struct parser *ps, struct token *t, const char *w, size_t wl)
 	t->s = lx_delimited(ps, open, &t->len);
 	t->s2 = lx_second_part(ps, open, &t->len2, &open2);
 	t->flags = lx_flags(ps, "cdsr");
+	if (t->flags & RF_S)
+		t->flags = (t->flags & ~(unsigned)RF_S) | RF_SQ;
 	t->t = T_TRANS;
 }
 
@@ -1239,6 +1241,12 @@ var_node(struct parser *ps, char sigil, const char *name, size_t len, int line)
 	}
 	if (sigil == '@' && len == 1 && name[0] == '_')
 		return mknode(ps, N_ARGS, line);
+	if (sigil == '$' && len == 1 && name[0] == '&') {
+		n = mknode(ps, N_CAPTURE, line);
+		n->v.t = VT_IV;
+		n->v.u.iv = 0;
+		return n;
+	}
 	if (sigil == '$' && len == 1 && name[0] == '@')
 		name = "@";
 	if (ps->strict_vars && !strict_exempt(name, len) &&
@@ -1448,6 +1456,9 @@ interp_var_len(const char *s, const char *end, int regex)
 		return (size_t)(p - s);
 	} else if (p < end && *p == '_') {
 		p++;
+	} else if (p < end && *s == '$' &&
+		   (*p == '@' || *p == '&' || *p == '!' || *p == '0')) {
+		return 2;
 	} else {
 		return 0;
 	}
