@@ -60,7 +60,8 @@ db configuration set docker service status enabled Network smetest
 # defaults every container of this image inherits
 db docker_images setprop smetest/busybox MaxMemory 64M StopTimeout 1
 db docker_containers set db service status enabled Image smetest/busybox:1 \
-	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data
+	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data \
+	TCPPort ""
 db docker_containers set web service status enabled Image smetest/busybox:1 \
 	Cmd "httpd -f -p 80 -h /www" PortMapping custom \
 	PortMappingPorts "$port:80" access private Interlinked db \
@@ -86,6 +87,15 @@ event docker-update || { cat "$root/event.log"; fail "docker-update failed"; }
 grep -q "create web (missing)" "$root/event.log" || fail "$(cat "$root/event.log")"
 grep -q '^other_args="--data-root /home/e-smith/files/docker -H unix:///var/run/docker.sock"$' \
 	"$root/etc/sysconfig/docker" || fail "/etc/sysconfig/docker not generated"
+
+step "status view"
+"$root/sbin/e-smith/docker-status" --root "$root" >"$root/status"
+cat >"$root/status.expected" <<EOF
+NAME  WANTED   ACTUAL   UPDATE   IMAGE              PORTS                    MEMORY  URLS
+db    running  running  in sync  smetest/busybox:1  -                        64M     -
+web   running  running  in sync  smetest/busybox:1  127.0.0.1:$port->80/tcp  32M     http://localhost/web/
+EOF
+diff -u "$root/status.expected" "$root/status"
 
 step "inspect: every property applied"
 datadir=$root/home/e-smith/files/docker-data
@@ -216,6 +226,8 @@ event docker-stop web || fail "docker-stop failed: $(cat "$root/event.log")"
 [ "$(db docker_containers getprop web status)" = disabled ] || fail "status not set"
 [ "$(field web .State.Running)" = false ] || fail "web still running"
 [ "$(field db .State.Running)" = true ] || fail "docker-stop web stopped db"
+"$root/sbin/e-smith/docker-status" --root "$root" >"$root/status"
+grep -Eq "^web +stopped +stopped +in sync " "$root/status" || fail "$(cat "$root/status")"
 docker stop -t 1 db >/dev/null
 event docker-start web || fail "docker-start failed: $(cat "$root/event.log")"
 grep -q "start db (not running)" "$root/event.log" || fail "db not started first"
@@ -226,6 +238,8 @@ grep -q "start web (not running)" "$root/event.log" || fail "web not started"
 
 step "record deleted: container gone, data kept"
 db docker_containers delete web
+"$root/sbin/e-smith/docker-status" --root "$root" >"$root/status"
+grep -Eq "^web +\(no record\) +running +remove " "$root/status" || fail "$(cat "$root/status")"
 update >"$root/log"
 grep -q "^remove web (its record is gone)" "$root/log" || fail "$(cat "$root/log")"
 api /containers/web/json >/dev/null 2>&1 && fail "web still exists"
