@@ -42,6 +42,10 @@ say "$db" docker_containers set web service status enabled \
 	Interlinked db WebAlias web MaxMemory 32M MaxCpu 0.5 \
 	MountPath /www DataMountWrite no
 say "$db" docker_containers show
+echo
+echo "the plan first (run specs, then a dry run):"
+say "$root/etc/e-smith/events/actions/docker-specs"
+say "$root/etc/e-smith/events/actions/docker-apply" --dry-run
 say "$root/sbin/e-smith/signal-event" docker-update
 echo "<h1>hello from web</h1>" \
 	>"$root/home/e-smith/files/docker-data/web/www/index.html"
@@ -56,6 +60,8 @@ say "$root/etc/e-smith/events/actions/docker-apply" --dry-run
 echo
 echo "one property changed: only web is recreated (safely), its data kept:"
 say "$db" docker_containers setprop web MaxMemory 48M
+say "$root/etc/e-smith/events/actions/docker-specs"
+say "$root/etc/e-smith/events/actions/docker-apply" --dry-run
 say "$root/sbin/e-smith/signal-event" docker-update
 say "$root/sbin/e-smith/docker-status"
 say curl -s "http://127.0.0.1:$port/index.html"
