@@ -27,6 +27,7 @@ stop_proxy() {
 		kill -TERM "$ppid_"
 		wait "$ppid_" 2>/dev/null || true
 		ppid_=
+		rm -f "$root/proxy.sock"
 	fi
 }
 start_proxy() { # count file
@@ -35,7 +36,13 @@ start_proxy() { # count file
 	while [ ! -S "$root/proxy.sock" ]; do sleep 0.05; done
 }
 cleanup() {
+	status=$?
 	stop_proxy
+	if [ "$status" != 0 ]; then
+		for f in "$root"/*.stats "$root"/*.err; do
+			[ -f "$f" ] && { echo "== $f"; cat "$f"; }
+		done
+	fi >&2
 	rm -rf "$root"
 }
 trap cleanup EXIT
@@ -108,12 +115,12 @@ remove_all
 
 start_proxy "$root/compose-first"
 t0=$(now)
-DOCKER_HOST=unix://$root/proxy.sock compose up -d >/dev/null 2>&1
+DOCKER_HOST=unix://$root/proxy.sock compose up -d >/dev/null 2>"$root/compose-first.err"
 t1=$(now)
 stop_proxy
 compose_first=$(elapsed "$t0" "$t1")
 start_proxy "$root/compose-noop"
-DOCKER_HOST=unix://$root/proxy.sock compose up -d >/dev/null 2>&1
+DOCKER_HOST=unix://$root/proxy.sock compose up -d >/dev/null 2>"$root/compose-noop.err"
 stop_proxy
 hyperfine --warmup 1 --runs 5 --export-json "$root/compose.json" \
 	"docker-compose -p bench -f $root/compose.yml up -d" >/dev/null 2>&1
