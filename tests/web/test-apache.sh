@@ -429,8 +429,14 @@ grep -qx '30 7 \* \* 1-5 root /sbin/e-smith/signal-event docker-start blog' \
 	"$root$CRON_FILE" &&
 	grep -qx '0 19 \* \* 1-5 root /sbin/e-smith/signal-event docker-stop blog' \
 		"$root$CRON_FILE" &&
-	! grep -q sleepy "$root$CRON_FILE" &&
-	ok "cron file" || { bad "cron file:"; cat "$root$CRON_FILE"; }
+	grep -qx '@daily root /sbin/e-smith/signal-event docker-start sleepy' \
+		"$root$CRON_FILE" &&
+	[ "$(grep -c signal-event "$root$CRON_FILE")" = 3 ] &&
+	ok "cron file (a disabled container keeps its schedule: docker-stop disables)" ||
+	{
+		bad "cron file:"
+		cat "$root$CRON_FILE"
+	}
 
 # --- an unchanged run ----------------------------------------------------------
 id_before=$(stat -c '%i %Y.%y' "$root$PROXY_CONF" "$root$CRON_FILE")
@@ -564,8 +570,9 @@ expect "subdomain disabled: vhost gone" \
 expect "subdomain disabled: hosts record removed" \
 	"$(db hosts print "store.$DOMAIN" 2>&1)" ""
 expect "container disabled: alias gone" "$(get "$L/news/")" "404 "
-grep -q blog "$root$CRON_FILE" && bad "disabled container still scheduled" ||
-	ok "disabled container: no schedule"
+grep -q 'docker-start blog$' "$root$CRON_FILE" &&
+	ok "disabled container: still scheduled to start" ||
+	bad "disabled container lost its schedule"
 
 db docker_containers setprop shop SubDomain enabled
 apply || bad "apply after re-enabling failed: $(cat "$T/event.out")"
