@@ -21,10 +21,12 @@
 #include "util.h"
 #include "banned.h"
 
-static const char usage_text[] =
-	"usage: docker-image-build [--root DIR] [options] NAME[:TAG] SOURCE\n"
-	"       docker-image-build [--root DIR] [options] --build-command CMD "
+#define USAGE                                                                   \
+	"usage: docker-image-build [--root DIR] [options] NAME[:TAG] SOURCE\n"  \
+	"       docker-image-build [--root DIR] [options] --build-command CMD " \
 	"NAME[:TAG] [DIR]\n"
+
+static const char usage_text[] = USAGE
 	"\n"
 	"Stream a root filesystem to the Docker engine as the image NAME:TAG and\n"
 	"record it in the docker_images database (key NAME, type image).\n"
@@ -170,20 +172,29 @@ bad:
 	return -1;
 }
 
+/* Comma-separated ports, in canonical form ("80" -> "80/tcp"); a bad one
+ * is kept as given for imagebuild_check() to report. */
 static void
 add_ports(const char *s, struct engine_strlist *out)
 {
+	struct strbuf canon = STRBUF_INIT;
+
 	while (*s) {
 		size_t n = strcspn(s, ",");
 		char *p = xstrndup(s, n);
 
-		if (n)
+		strbuf_reset(&canon);
+		if (n && engine_port_normalize(p, &canon) == 0 &&
+		    !engine_strlist_has(out, canon.buf))
+			engine_strlist_add(out, canon.buf);
+		else if (n && canon.len == 0)
 			engine_strlist_add(out, p);
 		free(p);
 		s += n;
 		if (*s == ',')
 			s++;
 	}
+	strbuf_release(&canon);
 }
 
 struct args {
@@ -198,6 +209,7 @@ parse_args(int argc, char **argv, struct args *a, struct strbuf *err)
 	int c;
 
 	a->o.minimize = IMAGEBUILD_ALL;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:c:p:b:qh", long_options,
 				NULL)) != -1) {
 		switch (c) {
@@ -231,6 +243,12 @@ parse_args(int argc, char **argv, struct args *a, struct strbuf *err)
 				a->o.minimize &= ~(1u << (c - OPT_KEEP));
 				break;
 			}
+			if (optopt && optopt < 256)
+				fprintf(stderr, "%s: bad option '-%c'\n",
+					esmith_progname(), optopt);
+			else
+				fprintf(stderr, "%s: bad option '%s'\n",
+					esmith_progname(), argv[optind - 1]);
 			return -2;
 		}
 	}
@@ -270,7 +288,7 @@ main(int argc, char **argv)
 		goto fail;
 	r = parse_args(argc, argv, &a, &err);
 	if (r == -2) {
-		fputs(usage_text, stderr);
+		fprintf(stderr, USAGE "see '%s --help'\n", esmith_progname());
 		ret = 2;
 		goto out;
 	}

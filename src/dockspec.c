@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <yaml.h>
 
 #include "db.h"
@@ -220,6 +221,15 @@ parse_port(const char *s)
 	    v > 65535)
 		return -1;
 	return (int)v;
+}
+
+int
+dockspec_has_tag(const char *ref)
+{
+	const char *slash = strrchr(ref, '/');
+	const char *colon = strrchr(slash ? slash : ref, ':');
+
+	return colon != NULL || strchr(ref, '@') != NULL;
 }
 
 /* Container names: what Docker and DNS both accept. */
@@ -463,6 +473,7 @@ static const char *const known_props[] = {
 	"StartSchedule",
 	"StopSchedule",
 	"Restart",
+	"StopTimeout",
 	"Description",
 	"Reference",
 	NULL,
@@ -532,10 +543,14 @@ build_status(struct ctx *c, const struct src *s, struct dockspec *o)
 static void
 build_image(struct ctx *c, const struct src *s, struct dockspec *o)
 {
-	const char *v = dockspec_props_get(s->img, "Reference");
+	const char *v = dockspec_props_get(s->rec, "Image");
 
-	if (!v || !*v)
-		v = dockspec_props_get(s->rec, "Image");
+	if (!v || !*v || !dockspec_has_tag(v)) {
+		const char *r = dockspec_props_get(s->img, "Reference");
+
+		if (r && *r)
+			v = r;
+	}
 	if (!v || !*v) {
 		problem(c, "Image", NULL,
 			"missing: set an image reference or a docker_images "
@@ -550,6 +565,30 @@ build_image(struct ctx *c, const struct src *s, struct dockspec *o)
 	o->image = xstrdup(v);
 }
 
+/* Cmd in JSON array form: ["/bin/sh","-c","echo a b"]. */
+static void
+cmd_json(struct ctx *c, const char *v, struct dockspec *o)
+{
+	cJSON *arr = cJSON_Parse(v), *it;
+	int ok = cJSON_IsArray(arr) && cJSON_GetArraySize(arr) > 0;
+
+	for (it = ok ? arr->child : NULL; it; it = it->next)
+		if (!cJSON_IsString(it))
+			ok = 0;
+	if (!ok) {
+		problem(c, "Cmd", v,
+			"expected words separated by spaces, or a JSON array "
+			"of strings");
+	} else {
+		cJSON_ArrayForEach(it, arr)
+		{
+			list_push(&o->cmd, &o->ncmd, it->valuestring,
+				  strlen(it->valuestring));
+		}
+	}
+	cJSON_Delete(arr);
+}
+
 static void
 build_cmd_env(struct ctx *c, const struct src *s, struct dockspec *o)
 {
@@ -557,7 +596,9 @@ build_cmd_env(struct ctx *c, const struct src *s, struct dockspec *o)
 	char **env;
 	size_t i, j, n;
 
-	if (cmd) {
+	if (cmd && *cmd == '[') {
+		cmd_json(c, cmd, o);
+	} else if (cmd) {
 		const char *p = cmd, *e;
 
 		while (*p) {
@@ -885,6 +926,8 @@ build_limits(struct ctx *c, const struct src *s, struct dockspec *o)
 					       "on-failure", "no", NULL };
 	const char *mem = prop(s, "MaxMemory");
 	const char *cpu = prop(s, "MaxCpu");
+	const char *st = prop(s, "StopTimeout");
+	long v;
 
 	if (mem && *mem) {
 		o->memory = parse_size(mem);
@@ -908,6 +951,15 @@ build_limits(struct ctx *c, const struct src *s, struct dockspec *o)
 		}
 	}
 	o->restart = xstrdup(restart[choice(c, s, "Restart", restart, 0)]);
+	o->stop_timeout = 10;
+	if (st && *st) {
+		if (!is_digits(st) || strlen(st) > 4 || !parse_long(st, &v) ||
+		    v > 3600)
+			problem(c, "StopTimeout", st,
+				"expected seconds, 0-3600");
+		else
+			o->stop_timeout = (int)v;
+	}
 }
 
 static void
@@ -1394,12 +1446,45 @@ static const struct db_record *
 image_record(const struct db *images, const struct db_record *rec)
 {
 	const char *img = db_record_prop(rec, "Image");
+	const struct db_record *r;
+	const char *slash, *colon;
+	char *repo;
 
 	if (!images)
 		return NULL;
-	if (img && *img)
-		return db_get(images, img);
-	return db_get(images, db_record_key(rec));
+	if (!img || !*img)
+		return db_get(images, db_record_key(rec));
+	r = db_get(images, img);
+	slash = strrchr(img, '/');
+	colon = strrchr(slash ? slash : img, ':');
+	if (r || !colon)
+		return r;
+	repo = xstrndup(img, (size_t)(colon - img));
+	r = db_get(images, repo);
+	free(repo);
+	return r;
+}
+
+int
+dockspec_image_props(const struct db *images, const struct db_record *rec,
+		     struct dockspec_props *out)
+{
+	const struct db_record *ir = image_record(images, rec);
+	const char *tag;
+	struct strbuf ref = STRBUF_INIT;
+
+	if (!ir)
+		return 0;
+	props_from_record(out, ir);
+	if (!dockspec_props_get(out, "Reference")) {
+		tag = db_record_prop(ir, "Tag");
+		strbuf_addstr(&ref, db_record_key(ir));
+		if (tag && *tag)
+			strbuf_addf(&ref, ":%s", tag);
+		dockspec_props_set(out, "Reference", ref.buf);
+	}
+	strbuf_release(&ref);
+	return 1;
 }
 
 int
@@ -1413,13 +1498,11 @@ dockspec_load_db(const struct db *containers, const struct db *images,
 
 	for (i = 0; i < total; i++) {
 		const struct db_record *rec = db_record_at(containers, i);
-		const struct db_record *irec = image_record(images, rec);
 		struct dockspec_props rp = { 0 }, ip = { 0 };
-		int pr;
+		int pr, irec;
 
 		props_from_record(&rp, rec);
-		if (irec)
-			props_from_record(&ip, irec);
+		irec = dockspec_image_props(images, rec, &ip);
 		if (strcmp(db_record_type(rec), "service")) {
 			strbuf_addf(err,
 				    "%s: %s: type '%s': expected service\n",
@@ -1509,23 +1592,39 @@ yaml_quote(struct strbuf *out, const char *s)
 	strbuf_addch(out, '\'');
 }
 
+static const struct dockspec_props *sort_props;
+
+static int
+cmp_prop(const void *a, const void *b)
+{
+	return strcmp(sort_props->name[*(const size_t *)a],
+		      sort_props->name[*(const size_t *)b]);
+}
+
+/* Properties by name in byte order, as the template's `sort keys`. */
 static void
 yaml_map(struct strbuf *out, const char *key, const struct dockspec_props *p)
 {
-	size_t i;
+	size_t i, *order;
 
 	if (!p->nr) {
 		strbuf_addf(out, "%s: {}\n", key);
 		return;
 	}
+	order = xcalloc(p->nr, sizeof(*order));
+	for (i = 0; i < p->nr; i++)
+		order[i] = i;
+	sort_props = p;
+	qsort(order, p->nr, sizeof(*order), cmp_prop);
 	strbuf_addf(out, "%s:\n", key);
 	for (i = 0; i < p->nr; i++) {
 		strbuf_addstr(out, "  ");
-		yaml_quote(out, p->name[i]);
+		yaml_quote(out, p->name[order[i]]);
 		strbuf_addstr(out, ": ");
-		yaml_quote(out, p->value[i]);
+		yaml_quote(out, p->value[order[i]]);
 		strbuf_addch(out, '\n');
 	}
+	free(order);
 }
 
 void

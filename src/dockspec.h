@@ -7,6 +7,7 @@
 #include "strbuf.h"
 
 struct db;
+struct db_record;
 
 /*
  * The container spec model of the docker contrib.
@@ -100,6 +101,7 @@ struct dockspec {
 	char *restart;	     /* restart policy, "unless-stopped" */
 	char *web_alias;     /* WebAlias or NULL */
 	char *subdomain;     /* SubDomainName when SubDomain enabled, or NULL */
+	int stop_timeout;    /* StopTimeout: seconds before the kill, 10 */
 	int invalid;	     /* built with problems (never returned) */
 };
 
@@ -149,6 +151,18 @@ int dockspec_load_db(const struct db *containers, const struct db *images,
 		     const struct dockspec_config *cfg, struct dockspec **specs,
 		     size_t *n, struct strbuf *err);
 void dockspec_free_all(struct dockspec *specs, size_t n);
+
+/*
+ * The properties a container record inherits: those of the docker_images
+ * record named by its Image (as written, else without its tag), or, with
+ * no Image, the record named like the container. `Reference` is added when
+ * the record has none: its key, with `:<Tag>` when it has a Tag (as
+ * docker-image-build records images). Returns 1 when a record was found.
+ */
+int dockspec_image_props(const struct db *images, const struct db_record *rec,
+			 struct dockspec_props *out);
+/* True when an image reference carries a tag or a digest. */
+int dockspec_has_tag(const char *ref);
 
 /*
  * Everything docker-validate checks: open `configuration`,

@@ -1774,6 +1774,12 @@ out:
 	return ret;
 }
 
+int
+engine_port_normalize(const char *p, struct strbuf *out)
+{
+	return normalize_port(p, out) < 0 ? ENGINE_ERR : 0;
+}
+
 static int
 valid_ip(const char *s)
 {

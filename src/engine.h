@@ -412,6 +412,14 @@ engine_container_spec_add_mount(struct engine_container_spec *s,
 				enum engine_mount_type type, const char *source,
 				const char *target, int read_only);
 /*
+ * Check a container port and append its canonical form to `out`: "80" and
+ * "80/tcp" give "80/tcp", "53/udp" gives "53/udp". Returns 0, or
+ * ENGINE_ERR when it is not N/tcp or N/udp with N in 1-65535 (nothing
+ * appended, no message: the caller names the place).
+ */
+int engine_port_normalize(const char *port, struct strbuf *out);
+
+/*
  * The JSON body of POST /containers/create for `s`, appended to `out`.
  * Deterministic (object keys in a fixed order, labels and ports sorted):
  * a hash of it identifies the spec. Returns 0, or ENGINE_ERR with a message

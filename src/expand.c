@@ -204,6 +204,12 @@ expand_merge_dir(struct expand_frags *fs, const char *dir, struct strbuf *err)
 				    where.buf);
 			continue;
 		}
+		if (de->d_type == DT_REG) {
+			expand_frags_put(fs, de->d_name, where.buf);
+			continue;
+		}
+		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+			continue; /* subdirectories and the like */
 		fp = esmith_path(where.buf);
 		if (stat(fp, &st) == 0 && S_ISREG(st.st_mode))
 			expand_frags_put(fs, de->d_name, where.buf);

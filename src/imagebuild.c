@@ -208,20 +208,21 @@ split_name(const char *name, char **repo, char **tag)
 static int
 check_ports(const struct engine_strlist *ports, struct strbuf *err)
 {
-	struct engine_container_spec spec;
 	struct strbuf tmp = STRBUF_INIT;
 	size_t i;
-	int ret;
+	int ret = 0;
 
-	/* The container spec checks ports the same way. */
-	engine_container_spec_init(&spec);
-	spec.image = xstrdup("x");
-	for (i = 0; ports && i < ports->nr; i++)
-		engine_strlist_add(&spec.exposed_ports, ports->items[i]);
-	ret = engine_container_spec_json(&spec, &tmp, err);
-	engine_container_spec_release(&spec);
+	for (i = 0; ports && i < ports->nr && !ret; i++) {
+		if (engine_port_normalize(ports->items[i], &tmp) < 0) {
+			strbuf_addf(err,
+				    "exposed port '%s': expected N, N/tcp or "
+				    "N/udp with N in 1-65535",
+				    ports->items[i]);
+			ret = -1;
+		}
+	}
 	strbuf_release(&tmp);
-	return ret < 0 ? -1 : 0;
+	return ret;
 }
 
 int
@@ -477,6 +478,36 @@ build_changes(const struct imagebuild_options *o, struct engine_strlist *ch)
 	strbuf_release(&sb);
 }
 
+/* Refuse a tree with nothing to import (after minimization). */
+static int
+check_not_empty(const struct imagebuild_options *o, const char *tree,
+		struct strbuf *err)
+{
+	struct engine_strlist excl = ENGINE_STRLIST_INIT;
+	const char **ex;
+	size_t i;
+	int ret = -1;
+
+	imagebuild_exclusions(o->minimize, &excl);
+	ex = xcalloc(excl.nr + 1, sizeof(*ex));
+	for (i = 0; i < excl.nr; i++)
+		ex[i] = excl.items[i];
+	switch (tar_tree_has_entries(tree, ex, err)) {
+	case -1:
+		break;
+	case 0:
+		strbuf_addf(err,
+			    "source '%s': the tree is empty, nothing to import",
+			    o->source ? o->source : tree);
+		break;
+	default:
+		ret = 0;
+	}
+	free(ex);
+	engine_strlist_release(&excl);
+	return ret;
+}
+
 static int
 stream_tree(struct engine *e, const struct imagebuild_options *o,
 	    const char *tree, const char *repo, const char *tag,
@@ -494,16 +525,6 @@ stream_tree(struct engine *e, const struct imagebuild_options *o,
 	ex = xcalloc(excl.nr + 1, sizeof(*ex));
 	for (i = 0; i < excl.nr; i++)
 		ex[i] = excl.items[i];
-	switch (tar_tree_has_entries(tree, ex, err)) {
-	case -1:
-		goto out;
-	case 0:
-		strbuf_addf(err,
-			    "source '%s': the tree is empty, nothing to "
-			    "import",
-			    o->source ? o->source : tree);
-		goto out;
-	}
 	p.ts = tar_stream_new(tree, ex, err);
 	if (!p.ts)
 		goto out;
@@ -688,12 +709,16 @@ choose_tag(const struct imagebuild_options *o, const char *name_tag,
 		return xstrdup(name_tag);
 	if (!imagebuild_detect_version(tree, &v))
 		return v;
+	/* As the seed's script did: the name is the tag (its last part, as
+	 * a tag holds no '/'). */
+	v = strrchr(repo, '/');
+	v = xstrdup(v ? v + 1 : repo);
 	res->version_guessed = 1;
 	esmith_warn("cannot detect the version of the tree (no VERSION_ID in "
 		    "etc/os-release, no etc/redhat-release): using '%s' as "
 		    "the tag",
-		    repo);
-	return xstrdup(repo);
+		    v);
+	return v;
 }
 
 int
@@ -712,6 +737,8 @@ imagebuild_run(struct engine *e, const struct imagebuild_options *o,
 	if (!o->no_record && check_record(repo, err) < 0)
 		goto out;
 	if (prepare_tree(o, &tree, &tmp, err) < 0)
+		goto out;
+	if (check_not_empty(o, tree, err) < 0)
 		goto out;
 	tag = choose_tag(o, name_tag, tree, repo, res);
 	strbuf_addf(&ref, "%s:%s", repo, tag);

@@ -569,9 +569,9 @@ start(struct engine *e, const char *name, struct strbuf *err)
 }
 
 static int
-stop(struct engine *e, const char *name, struct strbuf *err)
+stop(struct engine *e, const char *name, int timeout, struct strbuf *err)
 {
-	return engine_container_stop(e, name, STOP_TIMEOUT, err) < 0 ? -1 : 0;
+	return engine_container_stop(e, name, timeout, err) < 0 ? -1 : 0;
 }
 
 static int
@@ -615,7 +615,7 @@ recreate(struct engine *e, const struct reconcile_step *st,
 	strbuf_addf(&tmp, "%s%s", st->name, RECONCILE_TMP_SUFFIX);
 	if (create(e, d, tmp.buf, err) < 0)
 		goto out;
-	if (a->running && stop(e, st->name, err) < 0) {
+	if (a->running && stop(e, st->name, d->spec->stop_timeout, err) < 0) {
 		rollback(e, tmp.buf, st->name, a->running, err);
 		goto out;
 	}
@@ -670,7 +670,7 @@ apply_step(struct engine *e, const struct reconcile_step *s,
 		r = remove_container(e, s->name, err);
 		break;
 	case RECONCILE_STOP:
-		r = stop(e, s->name, err);
+		r = stop(e, s->name, dd->spec->stop_timeout, err);
 		break;
 	case RECONCILE_START:
 		r = start(e, s->name, err);

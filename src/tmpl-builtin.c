@@ -278,6 +278,23 @@ do_sprintf(struct ev *e, struct list *l, struct strbuf *out, int line)
 
 /* ---- regular expressions -------------------------------------------- */
 
+/* Backtracking limits, so that a pathological pattern fails instead of
+   running for minutes. */
+static pcre2_match_context *
+match_context(void)
+{
+	static pcre2_match_context *mc;
+
+	if (!mc) {
+		mc = pcre2_match_context_create(NULL);
+		if (!mc)
+			die_oom();
+		pcre2_set_match_limit(mc, 1000000);
+		pcre2_set_depth_limit(mc, 10000);
+	}
+	return mc;
+}
+
 void
 tmpl_regex_release(struct regex *re)
 {
@@ -432,7 +449,8 @@ ev_match(struct ev *e, struct node *n, int want, struct list *out,
 		int count = 0;
 		while (off <= subj->len) {
 			int rc = pcre2_match(code, (PCRE2_SPTR)subj->s,
-					     subj->len, off, 0, md, NULL);
+					     subj->len, off, 0, md,
+					     match_context());
 			if (rc < 0)
 				break;
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -461,7 +479,7 @@ ev_match(struct ev *e, struct node *n, int want, struct list *out,
 		}
 	}
 	int rc = pcre2_match(code, (PCRE2_SPTR)subj->s, subj->len, start, 0, md,
-			     NULL);
+			     match_context());
 	if (rc >= 0) {
 		set_captures(e, subj, md, rc);
 		if (global) {
@@ -514,7 +532,7 @@ ev_subst(struct ev *e, struct node *n, struct val *out)
 	size_t off = 0, copied = 0;
 	while (off <= subj->len) {
 		int rc = pcre2_match(code, (PCRE2_SPTR)subj->s, subj->len, off,
-				     0, md, NULL);
+				     0, md, match_context());
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -759,52 +777,24 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 	while (off <= len) {
 		if (limit > 0 && (int64_t)res.n >= limit - 1)
 			break;
-		int rc =
-			pcre2_match(code, (PCRE2_SPTR)s, len, off, 0, md, NULL);
+		int rc = pcre2_match(code, (PCRE2_SPTR)s, len, off, 0, md,
+				     match_context());
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 		size_t ms = ov[0], me = ov[1];
-		if (me == ms) {
-			/* empty match: split between characters */
-			if (ms >= len)
-				break;
-			if (ms == fstart) {
-				/* never an empty leading field */
-				size_t nx = ms + 1;
-				int rc2 = pcre2_match(code, (PCRE2_SPTR)s, len,
-						      nx, 0, md, NULL);
-				(void)rc2;
-				struct val v;
-				if (ms + 1 <= len) {
-					/* field is one char when the next match
-					   is also empty */
-				}
-				val_set_str(&v, s + fstart, 1);
-				(void)v;
-				val_free(&v);
-				off = ms + 1;
-				/* emit char by char */
-				struct val f;
-				val_set_str(&f, s + fstart, off - fstart);
-				list_push(&res, &f);
-				fstart = off;
-				continue;
-			}
-			ms = me;
-		}
-		if (ms == 0 && me > 0 && fstart == 0 && res.n == 0) {
-			/* leading empty field is kept */
+		if (me == ms && ms == fstart) {
+			/* an empty match at the start of a field: try one
+			   character further (split //, 'abc' gives chars) */
+			off = ms + 1;
+			continue;
 		}
 		struct val f;
 		val_set_str(&f, s + fstart, ms - fstart);
 		list_push(&res, &f);
 		push_groups(&res, str.u.pv, md, rc, 0);
 		fstart = me;
-		off = me > ms ? me : me + 1;
-		if (me == ov[0] && me == ov[1]) {
-			/* was an empty match handled above */
-		}
+		off = me;
 		if (++e->steps > e->ctx->lim.max_steps) {
 			ev_die(e, n->line, "step limit exceeded");
 			goto out;

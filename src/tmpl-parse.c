@@ -139,6 +139,9 @@ struct parser {
 	int in_sub;
 	size_t sub_base; /* first var of the current sub */
 	int strict_vars, strict_refs;
+	/* strbufs in use by nested interpolations, released on error */
+	struct strbuf *live[64];
+	int nlive;
 };
 
 static _Noreturn void perr(struct parser *ps, int line, const char *fmt, ...)
@@ -1544,6 +1547,10 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	const char *p = s, *end = s + len;
 	char close = closing_delim(delim);
 
+	if (ps->nlive == (int)(sizeof(ps->live) / sizeof(ps->live[0])))
+		perr(ps, line, "nesting too deep");
+	ps->live[ps->nlive++] = &in.lit;
+
 	in.list = mknode(ps, N_CONCATLIST, line);
 	while (p < end) {
 		char c = *p;
@@ -1700,6 +1707,7 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	}
 	interp_end_cm(&in);
 	interp_flush(&in);
+	ps->nlive--;
 	strbuf_release(&in.lit);
 	if (in.list->nkids == 0)
 		return mkconst_str(ps, "", 0, line);
@@ -3272,6 +3280,8 @@ tmpl_parse(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
 	ps.lx.line = line;
 	ps.lx.want_term = 1;
 	if (setjmp(ps.jb)) {
+		while (ps.nlive > 0)
+			strbuf_release(ps.live[--ps.nlive]);
 		free(ps.vars);
 		prog_unref(prog);
 		return NULL;

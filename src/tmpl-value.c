@@ -92,13 +92,36 @@ obj_release(struct obj *o)
 	}
 }
 
+/*
+ * Releasing a container releases what it holds: done with an explicit
+ * stack rather than recursion, so that a deeply nested structure
+ * (`$x = [$x] for 1..1e6`) cannot exhaust the C stack.
+ */
+static struct obj **pending;
+static size_t npending, apending;
+static int releasing;
+
 void
 obj_unref(struct obj *o)
 {
 	if (!o || --o->refcnt)
 		return;
+	if (releasing) {
+		if (npending == apending)
+			pending = xgrow(pending, &apending, npending + 1,
+					sizeof(*pending));
+		pending[npending++] = o;
+		return;
+	}
+	releasing = 1;
 	obj_release(o);
 	free(o);
+	while (npending) {
+		o = pending[--npending];
+		obj_release(o);
+		free(o);
+	}
+	releasing = 0;
 }
 
 void

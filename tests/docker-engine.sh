@@ -24,7 +24,7 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
-step() { echo "--- $*"; }
+step() { echo "--- $(date +%T) $*"; }
 api() { curl -sf --unix-socket "$sock" "http://localhost/v1.41$1"; }
 db() { "$BUILDDIR/src/db" --root "$root" "$@"; }
 # The run specs: through the template engine when it is built, else with
@@ -46,30 +46,25 @@ inspect() { api "/containers/$1/json"; }
 field() { inspect "$1" | jq -r "$2"; }
 mutating() { sed -n 's/.*mutating: \([0-9]*\).*/\1/p' "$root/stats"; }
 
-step "test image from busybox-static"
-rootfs=$root/rootfs
-mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/www"
-cp /bin/busybox "$rootfs/bin/busybox"
-for a in sh httpd wget sleep cat echo touch ls; do
-	ln -s busybox "$rootfs/bin/$a"
-done
-tar -C "$rootfs" -c . | "$BUILDDIR/tests/docker-mkimage" smetest/busybox 1 \
-	/bin/sleep 1000000 >/dev/null
+step "test image from busybox-static (docker-image-build)"
+mkdir -p "$root/home/e-smith/db"
+ESMITH_ROOT=$root sh "$SRCDIR/tests/make-test-image.sh" smetest/busybox:1 >/dev/null
 
 step "records"
-mkdir -p "$root/home/e-smith/db"
 db configuration set docker service status enabled Network smetest
-db docker_images set smetest image Reference smetest/busybox:1 MaxMemory 64M
-db docker_containers set db service status enabled Image smetest \
-	Cmd "httpd -f -p 3306 -h /data" MountPath /data
-db docker_containers set web service status enabled Image smetest \
-	Cmd "httpd -f -p 80 -h /www" TCPPort 80 PortMapping custom \
+# defaults every container of this image inherits
+db docker_images setprop smetest/busybox MaxMemory 64M StopTimeout 1
+db docker_containers set db service status enabled Image smetest/busybox:1 \
+	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data
+db docker_containers set web service status enabled Image smetest/busybox:1 \
+	Cmd "httpd -f -p 80 -h /www" PortMapping custom \
 	PortMappingPorts "$port:80" access private Interlinked db \
 	MountPath /www DataMountWrite no MaxMemory 32M MaxCpu 0.5 \
 	Env "GREETING=hello world,MODE=test" WebAlias web
 
 # A container that is not ours: never touched.
 docker run -d --name foreign smetest/busybox:1 >/dev/null
+[ "$(db docker_images getprop smetest/busybox Tag)" = 1 ] || fail "image record"
 
 step "first docker-update"
 "$act/docker-validate" --root "$root"
@@ -198,7 +193,7 @@ specs
 [ "$(db docker_containers getprop web status)" = disabled ] || fail "status not set"
 [ "$(field web .State.Running)" = false ] || fail "web still running"
 [ "$(field db .State.Running)" = true ] || fail "docker-stop web stopped db"
-docker stop db >/dev/null
+docker stop -t 1 db >/dev/null
 "$act/docker-start" --root "$root" docker-start web
 specs
 "$act/docker-apply" --root "$root" docker-start web >"$root/log"
@@ -211,7 +206,6 @@ diff -u "$root/log.expected" "$root/log"
 
 step "record deleted: container gone, data kept"
 db docker_containers delete web
-db docker_containers setprop db Interlinked ""
 update >"$root/log"
 grep -q "^remove web (its record is gone)" "$root/log" || fail "$(cat "$root/log")"
 api /containers/web/json >/dev/null 2>&1 && fail "web still exists"

@@ -46,10 +46,13 @@ db docker_containers set web service status enabled Image app \
 	Env "Q=it's: {x} #y,R=\"two\"" WebAlias "a'b: c" Cmd "- [x]"
 db docker_containers set app service status disabled
 db docker_containers set bare service
+db docker_images set smetest/busybox image Tag 1 TCPPort 80 \
+	Cmd '["/bin/busybox","httpd","-f"]'
+db docker_containers set built service status enabled Image smetest/busybox:1
 db docker_containers set odd service status enabled Image "x'y" \
 	"Odd'Prop" "v: '1'"
 "$BUILDDIR/tests/docker-specgen" --root "$root"
-for name in web app bare odd; do
+for name in web app bare odd built; do
 	oracle /etc/smeserver-docker/container.yml CONTAINER=$name >"$root/$name.full"
 	grep -v '^#' "$root/$name.full" >"$root/$name.yml"
 	diff -u "$root/$name.yml" \
@@ -58,13 +61,14 @@ done
 grep -q "^  'Reference': 'smetest/busybox:1'$" "$root/app.yml"
 grep -q "^  'WebAlias': 'a''b: c'$" "$root/web.yml"
 grep -q "^record: {}$" "$root/bare.yml"
+grep -q "^  'Reference': 'smetest/busybox:1'$" "$root/built.yml"
 if [ -x "$BUILDDIR/actions/docker-specs" ]; then
 	# docker-specs validates first: only good records
 	db docker_containers delete odd
 	db docker_containers delete bare
 	db docker_containers setprop web WebAlias ab
 	"$BUILDDIR/actions/docker-specs" --root "$root" >/dev/null
-	for name in web app; do
+	for name in web app built; do
 		oracle /etc/smeserver-docker/container.yml CONTAINER=$name |
 			diff -u - "$root/etc/smeserver-docker/containers/$name.yml"
 	done

@@ -45,16 +45,14 @@ main(int argc, char **argv)
 	mkdir_p(dir, 0755);
 	for (i = 0; i < db_count(c); i++) {
 		const struct db_record *r = db_record_at(c, i);
-		const char *img = db_record_prop(r, "Image");
-		const struct db_record *ir =
-			db_get(im, img && *img ? img : db_record_key(r));
 		struct dockspec_props rp = { 0 }, ip = { 0 };
+		int found;
 
 		props_of(r, &rp);
-		props_of(ir, &ip);
+		found = dockspec_image_props(im, r, &ip);
 		strbuf_reset(&y);
-		dockspec_props_to_yaml(db_record_key(r), &rp, ir ? &ip : NULL,
-				       &y);
+		dockspec_props_to_yaml(db_record_key(r), &rp,
+				       found ? &ip : NULL, &y);
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/%s.yml", dir, db_record_key(r));
 		dockspec_props_release(&rp);

@@ -55,7 +55,7 @@ mask() {
 
 # -- a private apache2 ------------------------------------------------------------
 port=
-for p in $(seq 20080 20180); do
+for p in $(seq $((21000 + $$ % 500)) $((21100 + $$ % 500))); do
 	if [ -z "$(ss -Htln "sport = :$p")" ]; then
 		port=$p
 		break
@@ -257,7 +257,8 @@ check "a disabled service is stopped" "$T/want" "$T/service.log"
 i=0
 while alive "$pid1" && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
 alive "$pid1" && fail "apache2 is gone" || ok "apache2 is gone"
-curl -s "http://127.0.0.1:$port/" >/dev/null 2>&1 && fail "nothing answers" || ok "nothing answers"
+curl -s "http://127.0.0.1:$port/nothing-here" 2>/dev/null | grep -q '^generation ' &&
+	fail "our apache2 no longer answers" || ok "our apache2 no longer answers"
 : >"$T/service.log"
 ESMITH_SERVICE_CMD=$T/service "$SE" web-update 2>"$T/err" || fail "disabled again"
 printf '%s\n' "apache2 status" >"$T/want"

@@ -121,6 +121,11 @@ static const struct {
 	  "docker_containers: web: access 'world': expected private or public" },
 	{ "web", "status=enabled|Image=x|Env=1A=b",
 	  "docker_containers: web: Env '1A=b': expected NAME=value" },
+	{ "web", "status=enabled|Image=x|Cmd=[\"a\",1]",
+	  "docker_containers: web: Cmd '[\"a\",1]': expected words separated "
+	  "by spaces, or a JSON array" },
+	{ "web", "status=enabled|Image=x|StopTimeout=1h",
+	  "docker_containers: web: StopTimeout '1h': expected seconds" },
 	{ "web", "status=enabled|Image=x|Restart=sometimes",
 	  "docker_containers: web: Restart 'sometimes': expected unless-stopped, always, on-failure or no" },
 	{ "web", "status=enabled|Image=x|Cmd=a\nb",
@@ -299,10 +304,12 @@ START_TEST(test_dockspec_images_and_order)
 		"InterLinkPriority|1\n"
 		"db=service|status|enabled|Image|busybox:1\n"
 		"cache=service|status|enabled|InterLinkPriority|3\n"
-		"aaa=service|status|enabled|Image|x|InterLinkPriority|2\n");
-	struct db *i = dbparse("docker_images",
-			       "app=image|Reference|sme/app:2|TCPPort|8080\n"
-			       "cache=image|Reference|redis:7\n");
+		"aaa=service|status|enabled|Image|sme/base:3|InterLinkPriority|2\n");
+	struct db *i =
+		dbparse("docker_images",
+			"app=image|Reference|sme/app:2|TCPPort|8080\n"
+			"cache=image|Tag|7|Cmd|[\"redis-server\",\"--a b\"]\n"
+			"sme/base=image|Tag|1|Env|X=1\n");
 	struct strbuf err = STRBUF_INIT;
 	struct dockspec *specs;
 	size_t n, order[4];
@@ -314,7 +321,12 @@ START_TEST(test_dockspec_images_and_order)
 	ck_assert_str_eq(specs[3].name, "web");
 	ck_assert_str_eq(specs[3].image, "sme/app:2");
 	ck_assert_int_eq(specs[3].ports[0].container, 8080);
-	ck_assert_str_eq(specs[1].image, "redis:7");
+	ck_assert_str_eq(specs[1].image, "cache:7");
+	ck_assert_uint_eq(specs[1].ncmd, 2);
+	ck_assert_str_eq(specs[1].cmd[1], "--a b");
+	/* tag as written wins, defaults from the repository's record */
+	ck_assert_str_eq(specs[0].image, "sme/base:3");
+	ck_assert_str_eq(specs[0].env[0], "X=1");
 	ck_assert_int_eq(dockspec_start_order(specs, n, order), 0);
 	/* db (50) must precede web (1) although web's priority is lower */
 	ck_assert_str_eq(specs[order[0]].name, "aaa");

@@ -21,6 +21,10 @@
 #   WITH_DOCKERD_START    seconds to wait for /_ping (60)
 #   WITH_DOCKERD_LOG      where dockerd's output goes (in the temp dir,
 #                         printed on failure)
+#   WITH_DOCKERD_CONFIG   a daemon.json for this engine (default: an empty
+#                         one, so the machine's /etc/docker/daemon.json is
+#                         never read); it must not set hosts, data-root,
+#                         exec-root or pidfile, which this script sets
 set -u
 
 if [ $# -lt 1 ]; then
@@ -95,7 +99,11 @@ trap 'cleanup; exit 143' TERM
 # Bridges: dockerd creates the default docker0 when missing. A user-defined
 # bridge network of a previous run cannot survive: each run has a fresh
 # data root.
+config=${WITH_DOCKERD_CONFIG:-$dir/daemon.json}
+[ -n "${WITH_DOCKERD_CONFIG:-}" ] || echo '{}' >"$config"
+
 dockerd \
+	--config-file "$config" \
 	--data-root "$dir/data" \
 	--exec-root "$dir/exec" \
 	--pidfile "$pidfile" \
