@@ -130,6 +130,18 @@ do_sprintf(struct ev *e, struct list *l, struct strbuf *out, int line)
 		char spec[64];
 		size_t sl = 0;
 		spec[sl++] = '%';
+		{
+			/* an explicit argument index: %2$s */
+			size_t j = i;
+			size_t idx = 0;
+			while (j < flen && f[j] >= '0' && f[j] <= '9' &&
+			       idx < 10000)
+				idx = idx * 10 + (size_t)(f[j++] - '0');
+			if (j > i && j < flen && f[j] == '$' && idx > 0) {
+				ai = idx;
+				i = j + 1;
+			}
+		}
 		while (i < flen && strchr("-+ 0#", f[i]) && sl < 20)
 			spec[sl++] = f[i++];
 		if (i < flen && f[i] == '*') {
@@ -724,6 +736,15 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 		code = regex_get(e, n->kids[0]->re, n->line);
 		if (!code)
 			goto out;
+		struct tstr *rs = n->kids[0]->re->src;
+		if (rs && rs->len == 1 && rs->s[0] == '^') {
+			/* split /^/ means split /^/m */
+			int ec;
+			PCRE2_SIZE eo;
+			own = pcre2_compile((PCRE2_SPTR) "^", 1,
+					    PCRE2_MULTILINE, &ec, &eo, NULL);
+			code = own;
+		}
 		if (n->kids[0]->re->src && n->kids[0]->re->src->len == 1 &&
 		    n->kids[0]->re->src->s[0] == ' ')
 			awk = 0;
@@ -806,7 +827,7 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 		list_push(&res, &f);
 	}
 done:
-	if (limit <= 0)
+	if (limit == 0)
 		while (res.n && (res.v[res.n - 1].t == VT_UNDEF ||
 				 (res.v[res.n - 1].t == VT_PV &&
 				  res.v[res.n - 1].u.pv->len == 0)))

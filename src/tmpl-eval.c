@@ -1036,6 +1036,24 @@ assign_scalar(struct ev *e, struct node *n, struct val *out)
 	struct val v = { VT_UNDEF, { 0 } };
 	struct obj *sv;
 
+	if (n->op == 0 && n->a->type == N_LASTIDX) {
+		/* $#a = N: truncate or extend */
+		ev_sv(e, n->b, &v);
+		struct obj *av = e->ctl ? NULL : ev_av(e, n->a->a, 1);
+		if (av) {
+			int64_t want = val_iv(&v) + 1;
+			if (want < 0)
+				want = 0;
+			while (av->u.a.n > (uint64_t)want)
+				obj_unref(av->u.a.v[--av->u.a.n]);
+			if (want > 0)
+				arr_at(av, want - 1, 1);
+			obj_unref(av);
+		}
+		if (out)
+			val_copy(out, &v);
+		goto out;
+	}
 	if (n->op == 0) {
 		ev_sv(e, n->b, &v);
 		if (e->ctl)

@@ -717,6 +717,17 @@ lx_next(struct parser *ps)
 				break;
 		}
 		size_t wl = (size_t)(lx->p - start);
+		if (!want_term && wl == 1 && *start == 'x' && lx->p < lx->end &&
+		    *lx->p == '=' &&
+		    !(lx->p + 1 < lx->end && strchr("=~>", lx->p[1]))) {
+			/* the x= operator */
+			lx->p++;
+			t->t = T_OP;
+			t->s = start;
+			t->len = 2;
+			lx->want_term = 1;
+			return;
+		}
 		if (is_quote_word(start, wl) && lx->p < lx->end) {
 			const char *q = lx->p;
 			while (q < lx->end && (*q == ' ' || *q == '\t'))
@@ -946,6 +957,8 @@ lx_quote_op(struct parser *ps, struct token *t, const char *w, size_t wl)
 	t->s = lx_delimited(ps, open, &t->len);
 	t->s2 = lx_second_part(ps, open, &t->len2, &open2);
 	t->flags = lx_flags(ps, "cdsr");
+	if (t->flags & RF_S)
+		t->flags = (t->flags & ~(unsigned)RF_S) | RF_SQ;
 	t->t = T_TRANS;
 }
 
@@ -1228,6 +1241,12 @@ var_node(struct parser *ps, char sigil, const char *name, size_t len, int line)
 	}
 	if (sigil == '@' && len == 1 && name[0] == '_')
 		return mknode(ps, N_ARGS, line);
+	if (sigil == '$' && len == 1 && name[0] == '&') {
+		n = mknode(ps, N_CAPTURE, line);
+		n->v.t = VT_IV;
+		n->v.u.iv = 0;
+		return n;
+	}
 	if (sigil == '$' && len == 1 && name[0] == '@')
 		name = "@";
 	if (ps->strict_vars && !strict_exempt(name, len) &&
@@ -1395,6 +1414,14 @@ interp_var_len(const char *s, const char *end, int regex)
 {
 	const char *p = s + 1;
 
+	if (*s == '$' && p + 1 < end && *p == '#' &&
+	    (is_idstart((unsigned char)p[1]) || p[1] == '$')) {
+		/* $#array, $#$ref */
+		p += 2;
+		while (p < end && is_idchar((unsigned char)*p))
+			p++;
+		return (size_t)(p - s);
+	}
 	if (p < end && *p == '{') {
 		int depth = 1;
 		p++;
@@ -1429,6 +1456,9 @@ interp_var_len(const char *s, const char *end, int regex)
 		return (size_t)(p - s);
 	} else if (p < end && *p == '_') {
 		p++;
+	} else if (p < end && *s == '$' &&
+		   (*p == '@' || *p == '&' || *p == '!' || *p == '0')) {
+		return 2;
 	} else {
 		return 0;
 	}
@@ -2198,6 +2228,37 @@ parse_anon_hash(struct parser *ps, int line)
 }
 
 static struct node *parse_sub_body(struct parser *ps, struct node *def);
+static struct node *parse_list(struct parser *ps);
+
+static int
+ends_expression(struct parser *ps)
+{
+	return ps->tok.t == T_EOF || is_op(ps, ";") || is_op(ps, "}") ||
+	       is_op(ps, ")") || is_word(ps, "if") || is_word(ps, "unless") ||
+	       is_word(ps, "or") || is_word(ps, "and") || is_op(ps, ":");
+}
+
+/* jump: 'return' [ list ] | 'next' | 'last' (also inside expressions:
+   `$x || next`) */
+static struct node *
+parse_jump(struct parser *ps)
+{
+	int line = ps->tok.line;
+	struct node *n;
+
+	if (is_word(ps, "return")) {
+		n = mknode(ps, N_RETURN, line);
+		lx_next(ps);
+		if (!ends_expression(ps))
+			n->a = parse_list(ps);
+		return n;
+	}
+	n = mknode(ps, is_word(ps, "next") ? N_NEXT : N_LAST, line);
+	lx_next(ps);
+	if (ps->tok.t == T_IDENT && !ends_expression(ps))
+		unsupported(ps, line, "loop label", 10);
+	return n;
+}
 
 /* Bareword: builtin, sub call, class name, or string before => */
 static struct node *
@@ -2246,7 +2307,7 @@ parse_word(struct parser *ps)
 	if (is_unsupported_word(&t))
 		unsupported(ps, t.line, t.s, t.len);
 	if (word_is(&t, "return") || word_is(&t, "next") || word_is(&t, "last"))
-		syntax_error(ps);
+		return parse_jump(ps);
 	lx_next(ps);
 	/* Class->method */
 	if (is_op(ps, "->") || is_op(ps, "::")) {
@@ -3232,25 +3293,6 @@ parse_statement(struct parser *ps)
 		}
 		if (is_word(ps, "BEGIN") || is_word(ps, "END"))
 			unsupported(ps, line, ps->tok.s, ps->tok.len);
-		if (is_word(ps, "return")) {
-			n = mknode(ps, N_RETURN, line);
-			lx_next(ps);
-			if (!(ps->tok.t == T_EOF || is_op(ps, ";") ||
-			      is_op(ps, "}") || is_word(ps, "if") ||
-			      is_word(ps, "unless")))
-				n->a = parse_expr(ps);
-			n = parse_modifiers(ps, n);
-			end_statement(ps);
-			goto out;
-		}
-		if (is_word(ps, "next") || is_word(ps, "last")) {
-			n = mknode(ps, is_word(ps, "next") ? N_NEXT : N_LAST,
-				   line);
-			lx_next(ps);
-			n = parse_modifiers(ps, n);
-			end_statement(ps);
-			goto out;
-		}
 	}
 	n = parse_expr(ps);
 	n = parse_modifiers(ps, n);
