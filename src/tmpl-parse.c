@@ -884,8 +884,10 @@ lx_next(struct parser *ps)
 	default:
 		break;
 	}
-	/* operators */
+	/* operators: the longest one starting with this character */
 	for (size_t i = 0; ops[i]; i++) {
+		if (ops[i][0] != c)
+			continue;
 		size_t n = strlen(ops[i]);
 		if ((size_t)(lx->end - lx->p) >= n &&
 		    memcmp(lx->p, ops[i], n) == 0) {
@@ -2683,9 +2685,11 @@ binop_prec(const struct parser *ps, int *op)
 		{ ".", 9 },   { "*", 10 },  { "/", 10 },  { "%", 10 },
 		{ "x", 10 },  { "=~", 11 }, { "!~", 11 }, { NULL, 0 },
 	};
-	if (t->t != T_OP && t->t != T_IDENT)
+	if ((t->t != T_OP && t->t != T_IDENT) || t->len > 3)
 		return 0;
 	for (size_t i = 0; table[i].s; i++) {
+		if (table[i].s[0] != t->s[0])
+			continue;
 		size_t n = strlen(table[i].s);
 		if (t->len == n && memcmp(t->s, table[i].s, n) == 0) {
 			if (t->t == T_IDENT &&
