@@ -1465,7 +1465,7 @@ interp_var_len(const char *s, const char *end, int regex)
 		}
 		if (depth)
 			return 0;
-	} else if (p < end && *p == '$' && *s == '$' && p + 1 < end &&
+	} else if (p < end && *p == '$' && p + 1 < end &&
 		   is_idstart((unsigned char)p[1])) {
 		p++;
 		while (p < end && is_idchar((unsigned char)*p))
@@ -1537,6 +1537,7 @@ struct interp {
 	struct strbuf lit;
 	int line;
 	int casemod;	      /* pending \u or \l: 'u' / 'l' */
+	int cm_first;	      /* \u before \L: applied after it */
 	struct node *cm_list; /* \U..\E or \L..\E collection */
 	int cm_kind;
 	struct node *outer;
@@ -1589,10 +1590,15 @@ interp_end_cm(struct interp *in)
 	interp_flush(in);
 	struct node *inner = in->list;
 	in->list = in->outer;
-	node_add(in->ps, in->list,
-		 wrap_func(in->ps, in->cm_kind == 'U' ? B_UC : B_LC, inner,
-			   in->line));
+	struct node *w = wrap_func(in->ps, in->cm_kind == 'U' ? B_UC : B_LC,
+				   inner, in->line);
+	if (in->cm_first)
+		w = wrap_func(in->ps,
+			      in->cm_first == 'u' ? B_UCFIRST : B_LCFIRST, w,
+			      in->line);
+	node_add(in->ps, in->list, w);
 	in->cm_kind = 0;
+	in->cm_first = 0;
 }
 
 /*
@@ -1604,7 +1610,7 @@ static struct node *
 interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	    char delim)
 {
-	struct interp in = { ps, NULL, STRBUF_INIT, line, 0, NULL, 0, NULL };
+	struct interp in = { .ps = ps, .lit = STRBUF_INIT, .line = line };
 	const char *p = s, *end = s + len;
 	char close = closing_delim(delim);
 
@@ -1705,6 +1711,8 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 			case 'L':
 				interp_end_cm(&in);
 				interp_flush(&in);
+				in.cm_first = in.casemod;
+				in.casemod = 0;
 				in.outer = in.list;
 				in.list = mknode(ps, N_CONCATLIST, in.line);
 				in.cm_kind = e;
@@ -1833,19 +1841,22 @@ static const struct builtin_def builtins[] = {
 	{ "db_get_prop", B_DB_GET_PROP, 0 },
 	{ "db_get_type", B_DB_GET_TYPE, 0 },
 	{ "scalar", B_SCALAR, 1 },
+	{ "time", B_TIME, 2 },
+	{ "localtime", B_LOCALTIME, 1 },
+	{ "gmtime", B_GMTIME, 1 },
 	{ NULL, 0, 0 }
 };
 
 static const char *const unsupported_words[] = {
-	"system",   "exec",    "open",	   "close",    "opendir",  "readdir",
-	"print",    "printf",  "require",  "fork",     "kill",	   "unlink",
-	"rename",   "mkdir",   "rmdir",	   "chmod",    "chown",	   "eval",
-	"do",	    "sysopen", "syscall",  "readpipe", "binmode",  "select",
-	"socket",   "exit",    "dump",	   "goto",     "chdir",	   "symlink",
-	"link",	    "utime",   "truncate", "flock",    "sleep",	   "bless",
-	"tie",	    "format",  "write",	   "read",     "sysread",  "syswrite",
-	"seek",	    "tell",    "eof",	   "getc",     "readline", "glob",
-	"local $/", NULL
+	"system", "exec",    "open",	 "close",    "opendir",	 "readdir",
+	"print",  "printf",  "require",	 "fork",     "kill",	 "unlink",
+	"rename", "mkdir",   "rmdir",	 "chmod",    "chown",	 "eval",
+	"do",	  "sysopen", "syscall",	 "readpipe", "binmode",	 "select",
+	"socket", "exit",    "dump",	 "goto",     "chdir",	 "symlink",
+	"link",	  "utime",   "truncate", "flock",    "sleep",	 "bless",
+	"tie",	  "format",  "write",	 "read",     "sysread",	 "syswrite",
+	"seek",	  "tell",    "eof",	 "getc",     "readline", "glob",
+	"pack",	  "unpack",  "local $/", NULL
 };
 
 static const struct builtin_def *
