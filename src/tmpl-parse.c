@@ -643,10 +643,10 @@ lx_quote_op(struct parser *ps, struct token *t, const char *w, size_t wl);
 
 /* Multi-character operators, longest first. */
 static const char *const ops[] = {
-	"<=>", "**=", "||=", "&&=", "//=", "...", "<<=", ">>=", "->", "++",
-	"--",  "**",  "=~",  "!~",  "==",  "!=",  "<=",	 ">=",	"&&", "||",
-	"//",  "..",  "::",  ".=",  "+=",  "-=",  "*=",	 "/=",	"x=", "%=",
-	"|=",  "&=",  "^=",  "<<",  ">>",  "=>",  NULL
+	"~~", "<=>", "**=", "||=", "&&=", "//=", "...", "<<=", ">>=", "->",
+	"++", "--",  "**",  "=~",  "!~",  "==",	 "!=",	"<=",  ">=",  "&&",
+	"||", "//",  "..",  "::",  ".=",  "+=",	 "-=",	"*=",  "/=",  "x=",
+	"%=", "|=",  "&=",  "^=",  "<<",  ">>",	 "=>",	NULL
 };
 
 static void
@@ -2002,6 +2002,19 @@ parse_builtin(struct parser *ps, const struct builtin_def *b)
 				unsupported(ps, ps->tok.line, "sort SUBNAME",
 					    12);
 			}
+			if (b->id == B_SORT && ps->tok.t == T_IDENT &&
+			    !find_builtin(&ps->tok) && !next_is(ps, ",") &&
+			    !next_is(ps, "::") && !next_is(ps, "->")) {
+				/* sort SUBNAME LIST: sort { SUBNAME() } LIST */
+				struct node *c =
+					mknode(ps, N_CALL, ps->tok.line);
+				c->s = arena_strndup(ps->prog, ps->tok.s,
+						     ps->tok.len);
+				c->slen = ps->tok.len;
+				f->a = mknode(ps, N_BLOCK, ps->tok.line);
+				node_add(ps, f->a, c);
+				lx_next(ps);
+			}
 			if (b->id != B_SORT) {
 				f->a = parse_assign(ps);
 				expect_op(ps, ",");
@@ -2506,6 +2519,12 @@ parse_subscripts(struct parser *ps, struct node *n)
 		int line = ps->tok.line;
 		int implied = (n->type == N_ELEM || n->type == N_HELEM) &&
 			      (is_op(ps, "[") || is_op(ps, "{"));
+		if (is_op(ps, "->") && (n->type == N_MYHV || n->type == N_GHV ||
+					n->type == N_MYAV || n->type == N_GAV))
+			perr(ps, line, "Can't use %s as a reference",
+			     n->type == N_MYHV || n->type == N_GHV
+				     ? "a hash"
+				     : "an array");
 		if (is_op(ps, "->") || implied) {
 			if (!implied)
 				lx_next(ps);
@@ -2764,6 +2783,8 @@ parse_binary(struct parser *ps, int minprec)
 
 	enter(ps);
 	l = parse_unary(ps);
+	if (is_op(ps, "~~"))
+		unsupported(ps, ps->tok.line, "~~", 2);
 	while ((prec = binop_prec(ps, &op)) && prec >= minprec) {
 		struct token t = ps->tok;
 		int line = t.line;
@@ -3286,6 +3307,8 @@ parse_statement(struct parser *ps)
 		n->flags |= 1; /* bare block: a loop that runs once */
 		goto out;
 	}
+	if (ps->tok.t == T_IDENT && next_is(ps, ":") && !next_is(ps, "::"))
+		unsupported(ps, line, "loop label", 10);
 	if (ps->tok.t == T_IDENT) {
 		if (is_word(ps, "if") || is_word(ps, "unless")) {
 			n = parse_if(ps);
