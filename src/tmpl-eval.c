@@ -715,8 +715,11 @@ val_uv(const struct val *v)
 
 	if (val_num3(v, &iv, &nv))
 		return (uint64_t)iv;
+	if (isnan(nv))
+		return 0;
 	if (nv < 0)
-		return (uint64_t)(int64_t)nv;
+		return nv <= -9223372036854775808.0 ? (uint64_t)INT64_MIN
+						     : (uint64_t)(int64_t)nv;
 	if (nv >= 18446744073709551615.0)
 		return UINT64_MAX;
 	return (uint64_t)nv;
@@ -1785,13 +1788,13 @@ ev_range(struct ev *e, struct node *n, struct list *out)
 		strbuf_release(&tmp);
 		goto out;
 	}
-	if (!val_num(&a, &ia, &na))
-		ia = (int64_t)na;
-	if (!val_num(&b, &ib, &nb))
-		ib = (int64_t)nb;
+	ia = val_iv(&a);
+	ib = val_iv(&b);
+	(void)na;
+	(void)nb;
 	if (ib >= ia) {
 		uint64_t cnt = (uint64_t)ib - (uint64_t)ia + 1;
-		if (cnt > e->ctx->lim.max_memory / 48 ||
+		if (cnt == 0 || cnt > e->ctx->lim.max_memory / 48 ||
 		    ev_charge(e, (size_t)cnt * 48, n->line) < 0) {
 			ev_die(e, n->line, "memory limit exceeded");
 			goto out;
