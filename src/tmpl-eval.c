@@ -719,7 +719,7 @@ val_uv(const struct val *v)
 		return 0;
 	if (nv < 0)
 		return nv <= -9223372036854775808.0 ? (uint64_t)INT64_MIN
-						     : (uint64_t)(int64_t)nv;
+						    : (uint64_t)(int64_t)nv;
 	if (nv >= 18446744073709551615.0)
 		return UINT64_MAX;
 	return (uint64_t)nv;
@@ -2351,6 +2351,8 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 	}
 	val_free(&a);
 	val_free(&b);
+	if (e->ctl)
+		val_free(out); /* nothing half-made survives a die */
 	e->depth--;
 }
 
