@@ -10,7 +10,9 @@
  * The records are validated first (as docker-validate does): on any
  * problem nothing is asked of the engine. Then the run specs are read,
  * the managed containers listed, the plan made and applied (or, with
- * --dry-run, printed). --stats prints the engine calls made to stderr.
+ * --dry-run, printed). --stats (or DOCKER_APPLY_STATS=1 in the
+ * environment, e.g. through signal-event) prints the number of engine
+ * calls made, and how many of them changed something, to stderr.
  * One lock keeps two applies from running at once.
  */
 #include <fcntl.h>
@@ -50,6 +52,9 @@ parse_args(int argc, char **argv, struct opts *o, struct strbuf *err)
 			return -1;
 		}
 	}
+	if (getenv("DOCKER_APPLY_STATS") &&
+	    !strcmp(getenv("DOCKER_APPLY_STATS"), "1"))
+		o->stats = 1;
 	o->scope.kind = RECONCILE_ALL;
 	if (i + 1 < argc && !strcmp(argv[i], "docker-start"))
 		o->scope.kind = RECONCILE_START_ONE;

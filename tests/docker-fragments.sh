@@ -14,7 +14,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 oracle() { perl "$SRCDIR/tests/docker-oracle.pl" "$root" "$@"; }
 db() { "$BUILDDIR/src/db" --root "$root" "$@"; }
-mkdir -p "$root/etc/e-smith" "$root/home/e-smith/db"
+mkdir -p "$root/etc/e-smith" "$root/etc/sysconfig" "$root/home/e-smith/db"
 cp -r "$SRCDIR/fragments/templates" "$SRCDIR/fragments/templates-default" \
 	"$root/etc/e-smith/"
 
@@ -38,6 +38,16 @@ if oracle /etc/sysconfig/docker >/dev/null 2>"$root/err"; then
 	exit 1
 fi
 grep -q "configuration: docker: '/x\"; rm -rf /': expected an absolute path" "$root/err"
+if [ -x "$BUILDDIR/src/expand-template" ]; then
+	cp "$root/etc/sysconfig/docker" "$root/before"
+	if "$BUILDDIR/src/expand-template" --root "$root" /etc/sysconfig/docker 2>"$root/err"; then
+		echo "expand-template accepted a hostile DataRoot"
+		exit 1
+	fi
+	grep -q "expected an absolute path" "$root/err"
+	cmp "$root/before" "$root/etc/sysconfig/docker"
+fi
+db configuration delprop docker DataRoot
 
 # -- run specs
 db docker_images set app image Reference "smetest/busybox:1" \

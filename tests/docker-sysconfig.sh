@@ -39,7 +39,7 @@ fail() {
 	exit 1
 }
 
-mkdir -p "$root/etc/e-smith" "$root/home/e-smith/db"
+mkdir -p "$root/etc/e-smith" "$root/etc/sysconfig" "$root/home/e-smith/db"
 cp -r "$SRCDIR/fragments/templates" "$SRCDIR/fragments/templates-default" \
 	"$root/etc/e-smith/"
 "$BUILDDIR/src/db" --root "$root" configuration set docker service \

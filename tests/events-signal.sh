@@ -129,6 +129,16 @@ EOF
 mask <"$T/log" >"$T/got"
 check "log lines (ESMITH.md section 4)" "$T/want" "$T/got"
 
+# -v shows every handler's output as it comes.
+"$SE" -v ev one 2>&1 >/dev/null | grep '^  ' >"$T/got"
+cat >"$T/want" <<'EOF'
+  S10record-a: record-a says hello
+  S15fails: fails: about to fail
+  S15fails: fails: on stderr
+  zz-plain: record-a says hello
+EOF
+check "-v shows all handler output" "$T/want" "$T/got"
+
 # -- a hung handler ---------------------------------------------------------------
 rm -f "$R/out"
 ESMITH_EVENT_LOG=$T/hanglog "$SE" --timeout 1 hang 2>"$T/stderr"

@@ -265,6 +265,27 @@ START_TEST(test_event_run_captures_lines)
 }
 END_TEST
 
+START_TEST(test_event_run_long_line_split)
+{
+	struct lines l = { STRBUF_INIT, 0, 0, NULL };
+	struct event_result r;
+	size_t xs = 0;
+	const char *p;
+
+	/* A line longer than the line buffer comes in pieces, none lost. */
+	ck_assert_int_eq(run_sh("i=0; while [ $i -lt 2500 ]; do "
+				"printf xxxxxxxx; i=$((i+1)); done; echo",
+				0, &l, &r),
+			 0);
+	ck_assert_int_eq(r.status, 0);
+	for (p = l.out.buf; *p; p++)
+		xs += *p == 'x';
+	ck_assert_uint_eq(xs, 20000);
+	ck_assert_ptr_nonnull(strstr(l.out.buf, "]\nt 1 [x"));
+	strbuf_release(&l.out);
+}
+END_TEST
+
 START_TEST(test_event_run_exit_status)
 {
 	struct lines l = { STRBUF_INIT, 0, 0, NULL };
@@ -647,6 +668,7 @@ event_suite(void)
 	tcase_add_test(tc, test_event_handlers_explicit_wins);
 	tcase_add_test(tc, test_event_handlers_missing_event);
 	tcase_add_test(tc, test_event_run_captures_lines);
+	tcase_add_test(tc, test_event_run_long_line_split);
 	tcase_add_test(tc, test_event_run_exit_status);
 	tcase_add_test(tc, test_event_run_cannot_exec);
 	tcase_add_test(tc, test_event_run_timeout_kills_group);

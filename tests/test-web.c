@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,6 +430,79 @@ START_TEST(test_web_sync_hosts_invalid)
 }
 END_TEST
 
+static void
+write_db(const char *name, const char *text)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	esmith_path_buf(&path, "/home/e-smith/db/");
+	ck_assert_int_eq(mkdir_p(path.buf, 0755), 0);
+	strbuf_addstr(&path, name);
+	ck_assert_int_eq(
+		write_file_atomic(path.buf, text, strlen(text), 0644, &err), 0);
+	strbuf_release(&path);
+	strbuf_release(&err);
+}
+
+static void
+remove_tree(const char *dir)
+{
+	static const char *const files[] = {
+		"/home/e-smith/db/docker_containers",
+		"/home/e-smith/db/configuration",
+		"/home/e-smith/db",
+		"/home/e-smith",
+		"/home",
+		NULL,
+	};
+	struct strbuf p = STRBUF_INIT;
+
+	for (size_t i = 0; files[i]; i++) {
+		strbuf_reset(&p);
+		strbuf_addf(&p, "%s%s", dir, files[i]);
+		remove(p.buf);
+	}
+	remove(dir);
+	strbuf_release(&p);
+}
+
+/* docker-validate's call: what the spec model reports is left out, what
+   is stricter here is reported. */
+START_TEST(test_web_validate_all)
+{
+	char dir[] = "/tmp/test-web-XXXXXX";
+	struct strbuf problems = STRBUF_INIT;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	esmith_set_root(dir);
+	write_db("configuration", "DomainName=example.com\n");
+	write_db("docker_containers",
+		 "a=service|status|enabled|TCPPort|80|WebAlias|a b|"
+		 "SubDomain|on\n"
+		 "b=service|status|enabled|TCPPort|81|WebAlias|icons|"
+		 "SubDomain|enabled|SubDomainName|Shop\n"
+		 "c=service|status|enabled|TCPPort|82|SubDomain|enabled|"
+		 "SubDomainName|bad.name\n"
+		 "d=service|status|enabled|TCPPort|83|SubDomain|enabled\n"
+		 "e=service|status|disabled|StopSchedule|0 25 * * *\n");
+	ck_assert_int_eq(web_validate_all(&problems), 3);
+	ck_assert_str_eq(
+		problems.buf,
+		"docker_containers: b: WebAlias 'icons': /icons/ is used by "
+		"the server itself\n"
+		"docker_containers: b: SubDomainName 'Shop': expected "
+		"lowercase (the hosts database and Apache compare names as "
+		"given)\n"
+		"docker_containers: e: StopSchedule '0 25 * * *': bad hour "
+		"'25': expected five cron fields like '30 7 * * 1-5' (minute "
+		"hour day month weekday: *, N, N-M, lists, /step, month and "
+		"day names) or @daily, @reboot ...\n");
+	strbuf_release(&problems);
+	esmith_set_root("");
+	remove_tree(dir);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -449,6 +523,7 @@ web_suite(void)
 	tcase_add_test(records, test_web_sync_hosts);
 	tcase_add_test(records, test_web_sync_hosts_foreign);
 	tcase_add_test(records, test_web_sync_hosts_invalid);
+	tcase_add_test(records, test_web_validate_all);
 	suite_add_tcase(s, names);
 	suite_add_tcase(s, records);
 	return s;

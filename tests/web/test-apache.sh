@@ -16,16 +16,35 @@
 # httpd-e-smith only when the proxy configuration changed. Each expanded
 # file is compared with Debian's Text::Template (tests/oracle's reference).
 #
-# Backends: busybox httpd (from busybox-static) on loopback ports, serving
-# a page that names the backend and a CGI that shows the request headers.
+# Backends (WEB_BACKENDS): `containers` runs them as real containers of
+# the busybox test image (tests/make-test-image.sh) on a real engine
+# (run under tests/with-dockerd.sh), applied by the whole docker-update
+# event (docker-validate, docker-specs, docker-apply included); `busybox`
+# (the default) runs busybox httpd on loopback ports and signals only the
+# web lines of docker-update. Either way each backend serves a page that
+# names it and a CGI that shows the request headers.
 #
-# Needs root (apache2, ip netns). Env: SRCDIR, BUILDDIR.
+# Needs root (apache2, ip netns). Env: SRCDIR, BUILDDIR, WEB_BACKENDS,
+# DOCKER_HOST (containers).
 set -eu
 : "${SRCDIR:?}" "${BUILDDIR:?}"
 
 DB="$BUILDDIR/src/db"
 SE="$BUILDDIR/src/signal-event"
 FRAGMENTS="$SRCDIR/fragments/templates"
+BACKENDS=${WEB_BACKENDS:-busybox}
+case $BACKENDS in
+busybox) EVENT=web-update ;;
+containers)
+	EVENT=docker-update
+	: "${DOCKER_HOST:?run me under tests/with-dockerd.sh}"
+	;;
+*)
+	echo "WEB_BACKENDS: expected busybox or containers" >&2
+	exit 2
+	;;
+esac
+IMAGE=webtest/busybox:1
 PROXY_CONF=/etc/httpd/conf.d/docker-proxy.conf
 CRON_FILE=/etc/cron.d/docker-containers
 DOMAIN=example.test
@@ -74,25 +93,55 @@ free_port() {
 }
 
 # --- backends ----------------------------------------------------------------
-start_backend() { # name port
-	mkdir -p "$T/backend/$1/cgi-bin"
-	say "backend $1" >"$T/backend/$1/index.html"
-	cat >"$T/backend/$1/cgi-bin/headers" <<'EOF'
+# Each backend serves the data directory the spec model gives its /www
+# mount: a page naming it and a CGI showing the request headers.
+DATA="$root/home/e-smith/files/docker-data"
+make_site() { # name
+	mkdir -p "$DATA/$1/www/cgi-bin"
+	say "backend $1" >"$DATA/$1/www/index.html"
+	cat >"$DATA/$1/www/cgi-bin/headers" <<'EOF'
 #!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\n'
 env | grep '^HTTP_' | sort
 EOF
-	chmod 755 "$T/backend/$1/cgi-bin/headers"
-	busybox httpd -f -p "127.0.0.1:$2" -h "$T/backend/$1" &
-	pids="$pids $!"
+	chmod 755 "$DATA/$1/www/cgi-bin/headers"
+}
+start_backend() { # name port
+	make_site "$1"
+	if [ "$BACKENDS" = busybox ]; then
+		busybox httpd -f -p "127.0.0.1:$2" -h "$DATA/$1/www" &
+		pids="$pids $!"
+	fi
+}
+# wait_backend PORT NAME: until the backend answers (a container starts
+# after the event returns; up to 15 s).
+wait_backend() {
+	i=0
+	until [ "$(curl -s --max-time 2 "http://127.0.0.1:$1/")" = "backend $2" ]; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || {
+			bad "backend $2 does not answer on port $1"
+			return 1
+		}
+		sleep 0.1
+	done
 }
 
+chmod 755 "$T"
 BLOG_PORT=$(free_port 1)
 SHOP_PORT=$(free_port 2)
 APPS_PORT=$(free_port 3)
 start_backend blog "$BLOG_PORT"
 start_backend shop "$SHOP_PORT"
 start_backend apps "$APPS_PORT"
+if [ "$BACKENDS" = containers ]; then
+	# the busybox test image (busybox httpd serving /www on port 80)
+	ESMITH_ROOT= sh "$SRCDIR/tests/make-test-image.sh" "$IMAGE" >"$T/image.out" || {
+		cat "$T/image.out"
+		exit 1
+	}
+	say "image: $(cat "$T/image.out")"
+fi
 
 # --- a client outside the local networks -----------------------------------------
 net=$((($$ % 60) * 4))
@@ -112,20 +161,30 @@ WEB_PORT=$(free_port 4)
 mkdir -p "$root/home/e-smith/db" "$root/etc/httpd/conf.d" "$root/etc/cron.d"
 db() { "$DB" --root "$root" "$@"; }
 db configuration set DomainName "$DOMAIN"
-db configuration set LocalIP 192.0.2.1
-db configuration set LocalNetmask 255.255.255.0
+# The server's LAN address is the host end of the veth pair, alone in its
+# "LAN" (/32), so the client at the other end is outside the local networks.
+db configuration set LocalIP "$HOST_IP"
+db configuration set LocalNetmask 255.255.255.255
 db configuration set httpd-e-smith service TCPPort "$WEB_PORT" status enabled
 db networks set 198.51.100.0 network Mask 255.255.255.0 Router 192.0.2.254
 db hosts set "www.$DOMAIN" host HostType Self ExternalIP '' InternalIP ''
-db docker_containers set blog service status enabled TCPPort 80 \
-	PortMapping custom PortMappingPorts "$BLOG_PORT:80" WebAlias blog \
-	access private StartSchedule '30 7 * * 1-5' StopSchedule '0 19 * * 1-5'
-db docker_containers set shop service status enabled TCPPort "$SHOP_PORT" \
-	SubDomain enabled SubDomainName shop access private
-db docker_containers set apps service status enabled TCPPort "$APPS_PORT" \
-	WebAlias apps access public
-db docker_containers set sleepy service status disabled TCPPort 9 \
-	WebAlias sleepy SubDomain enabled StartSchedule @daily
+db configuration set docker service status enabled Network webtest
+# Every container serves port 80, published on a free host port; shop's
+# web port is named by WebPort among two ports.
+db docker_containers set blog service status enabled Image "$IMAGE" \
+	MountPath /www TCPPort 80 PortMapping custom \
+	PortMappingPorts "$BLOG_PORT:80" WebAlias blog access private \
+	StartSchedule '30 7 * * 1-5' StopSchedule '0 19 * * 1-5'
+db docker_containers set shop service status enabled Image "$IMAGE" \
+	MountPath /www TCPPort 8443,80 WebPort 80 PortMapping custom \
+	PortMappingPorts "$SHOP_PORT:80" SubDomain enabled SubDomainName shop \
+	access private
+db docker_containers set apps service status enabled Image "$IMAGE" \
+	MountPath /www TCPPort 80 PortMapping custom \
+	PortMappingPorts "$APPS_PORT:80" WebAlias apps access public
+db docker_containers set sleepy service status disabled Image "$IMAGE" \
+	TCPPort 9 WebAlias sleepy SubDomain enabled SubDomainName sleepy \
+	StartSchedule @daily
 www_before=$(db hosts print "www.$DOMAIN")
 
 # --- apache2 -----------------------------------------------------------------
@@ -177,6 +236,11 @@ reloads() {
 # the private apache2 and waits until a start or reload has taken effect.
 cat >"$T/service" <<EOS
 #!/bin/sh
+if [ "\$1" = docker ]; then
+	# the test's engine belongs to with-dockerd.sh: never restarted here
+	echo "\$*" >>"$T/docker-service.log"
+	exit 0
+fi
 [ "\$1" = httpd-e-smith ] || { echo "unknown service \$1" >&2; exit 1; }
 echo "\$*" >>"$T/service.log"
 conf="$A/apache2.conf"
@@ -204,27 +268,33 @@ esac
 EOS
 chmod 755 "$T/service"
 
-# The event tree: the web lines of docker-update, as the event web-update
-# (the rest of docker-update needs a Docker engine).
-awk -v p="$PROXY_CONF" -v c="$CRON_FILE" '
-	$1 == "docker-update" && ($2 == "docker-hosts" || $3 == p ||
-		$3 == c || $3 == "httpd-e-smith") { $1 = "web-update"; print }' \
-	"$SRCDIR/events/events.list" >"$T/events.list"
-say "--- web lines of docker-update"
+# The event tree, from events/events.list: the whole docker-update with
+# containers; without an engine, the web lines of docker-update as the
+# event web-update.
+if [ "$BACKENDS" = containers ]; then
+	awk '$1 == "docker-update"' "$SRCDIR/events/events.list" >"$T/events.list"
+else
+	awk -v p="$PROXY_CONF" -v c="$CRON_FILE" '
+		$1 == "docker-update" && ($2 == "docker-hosts" || $3 == p ||
+			$3 == c || $3 == "httpd-e-smith") { $1 = "web-update"; print }' \
+		"$SRCDIR/events/events.list" >"$T/events.list"
+	[ "$(wc -l <"$T/events.list")" -eq 4 ] || {
+		say "expected 4 web lines of docker-update in events.list"
+		exit 1
+	}
+fi
+say "--- event $EVENT"
 cat "$T/events.list"
-[ "$(wc -l <"$T/events.list")" -eq 4 ] || {
-	say "expected 4 web lines in events.list"
-	exit 1
-}
 DESTDIR="$root" sh "$SRCDIR/events/install-events.sh" "$T/events.list"
-mkdir -p "$root/etc/e-smith/events/actions" \
-	"$root/etc/e-smith/templates/etc/httpd/conf.d" \
-	"$root/etc/e-smith/templates/etc/cron.d"
-for a in docker-hosts generic_template_expand adjust-services; do
-	cp "$BUILDDIR/actions/$a" "$root/etc/e-smith/events/actions/"
+mkdir -p "$root/etc/e-smith/events/actions" "$root/etc/e-smith/templates" \
+	"$root/etc/sysconfig" "$root/etc/smeserver-docker"
+for a in "$BUILDDIR"/actions/*; do
+	if [ -f "$a" ] && [ -x "$a" ]; then
+		cp "$a" "$root/etc/e-smith/events/actions/"
+	fi
 done
-cp -r "$FRAGMENTS$PROXY_CONF" "$root/etc/e-smith/templates$PROXY_CONF"
-cp -r "$FRAGMENTS$CRON_FILE" "$root/etc/e-smith/templates$CRON_FILE"
+cp -r "$SRCDIR/fragments/templates/." "$root/etc/e-smith/templates/"
+cp -r "$SRCDIR/fragments/templates-default" "$root/etc/e-smith/"
 
 # Text::Template's expansion of a target (the reference), to stdout.
 oracle() {
@@ -243,7 +313,7 @@ apply() {
 	: >"$T/service.log"
 	: >"$T/event.log"
 	if ! ESMITH_ROOT="$root" ESMITH_SERVICE_CMD="$T/service" \
-		"$SE" --log "$T/event.log" web-update >"$T/event.out" 2>&1; then
+		"$SE" --log "$T/event.log" "$EVENT" >"$T/event.out" 2>&1; then
 		return 1
 	fi
 	for target in "$PROXY_CONF" "$CRON_FILE"; do
@@ -302,6 +372,20 @@ apache2 -t -f "$A/apache2.conf" && ok "apache2 -t"
 expect "first event: apache2 started" "$(cat "$T/service.log")" \
 	"httpd-e-smith status
 httpd-e-smith start"
+wait_backend "$BLOG_PORT" blog
+wait_backend "$SHOP_PORT" shop
+wait_backend "$APPS_PORT" apps
+if [ "$BACKENDS" = containers ]; then
+	for c in blog shop apps; do
+		docker inspect -f '{{.State.Running}} {{(index (index .HostConfig.PortBindings "80/tcp") 0).HostIp}}' "$c" \
+			>"$T/inspect" 2>&1 || true
+		expect "container $c runs, port bound on" "$(cat "$T/inspect")" \
+			"true $([ $c = apps ] && echo '' || echo 127.0.0.1)"
+	done
+	docker inspect sleepy >/dev/null 2>&1 &&
+		[ "$(docker inspect -f '{{.State.Running}}' sleepy)" = true ] &&
+		bad "disabled container sleepy runs" || ok "disabled container sleepy does not run"
+fi
 
 expect "/blog/ from loopback" "$(get "$L/blog/")" "200 backend blog"
 expect "/blog redirects" "$(get "$L/blog")" "301 "
@@ -345,8 +429,14 @@ grep -qx '30 7 \* \* 1-5 root /sbin/e-smith/signal-event docker-start blog' \
 	"$root$CRON_FILE" &&
 	grep -qx '0 19 \* \* 1-5 root /sbin/e-smith/signal-event docker-stop blog' \
 		"$root$CRON_FILE" &&
-	! grep -q sleepy "$root$CRON_FILE" &&
-	ok "cron file" || { bad "cron file:"; cat "$root$CRON_FILE"; }
+	grep -qx '@daily root /sbin/e-smith/signal-event docker-start sleepy' \
+		"$root$CRON_FILE" &&
+	[ "$(grep -c signal-event "$root$CRON_FILE")" = 3 ] &&
+	ok "cron file (a disabled container keeps its schedule: docker-stop disables)" ||
+	{
+		bad "cron file:"
+		cat "$root$CRON_FILE"
+	}
 
 # --- an unchanged run ----------------------------------------------------------
 id_before=$(stat -c '%i %Y.%y' "$root$PROXY_CONF" "$root$CRON_FILE")
@@ -424,17 +514,19 @@ expect "refused: still serving /blog/" "$(get "$L/blog/")" "200 backend blog"
 
 # the fragments refuse too: with docker-hosts left out of the event, the
 # expansion itself fails and keeps the files
-rm "$root/etc/e-smith/events/web-update/S03docker-hosts"
+rm "$root/etc/e-smith/events/$EVENT/S03docker-hosts"
 db docker_containers setprop blog WebAlias "evil
 ProxyPass / http://127.0.0.1:1/"
 db docker_containers setprop apps StartSchedule "* * * * * root /bin/sh"
 if apply; then
 	bad "expanding hostile records succeeded"
 else
-	grep -m 1 'docker_containers: blog: WebAlias' "$T/event.log" >"$T/why" &&
+	grep -m 1 'generic_template_expand: .*docker_containers: blog: WebAlias' \
+		"$T/event.log" >"$T/why" &&
 		ok "fragments refuse the alias: $(cat "$T/why")" ||
 		bad "no fragment error for the alias: $(cat "$T/event.log")"
-	grep -m 1 'docker_containers: apps: StartSchedule' "$T/event.log" >"$T/why" &&
+	grep -m 1 'generic_template_expand: .*docker_containers: apps: StartSchedule' \
+		"$T/event.log" >"$T/why" &&
 		ok "fragments refuse the schedule: $(cat "$T/why")" ||
 		bad "no fragment error for the schedule"
 fi
@@ -450,7 +542,7 @@ expect "fragments refuse: proxy configuration untouched" \
 expect "fragments refuse: cron file untouched" \
 	"$(cat "$root$CRON_FILE")" "$cron_before"
 if grep -q reload "$T/service.log"; then bad "fragments refuse: httpd reloaded"; fi
-ln -s ../actions/docker-hosts "$root/etc/e-smith/events/web-update/S03docker-hosts"
+ln -s ../actions/docker-hosts "$root/etc/e-smith/events/$EVENT/S03docker-hosts"
 db docker_containers setprop blog WebAlias blog
 db docker_containers delprop apps StartSchedule
 
@@ -458,6 +550,8 @@ db docker_containers delprop apps StartSchedule
 db docker_containers setprop blog WebAlias news
 db docker_containers setprop shop SubDomainName store
 apply || bad "apply after changes failed: $(cat "$T/event.out")"
+wait_backend "$BLOG_PORT" blog
+wait_backend "$SHOP_PORT" shop
 expect "renamed alias /news/" "$(get "$L/news/")" "200 backend blog"
 expect "old alias /blog/ gone" "$(get "$L/blog/")" "404 "
 expect "renamed subdomain store" "$(get "$L/" -H "Host: store.$DOMAIN")" \
@@ -476,11 +570,13 @@ expect "subdomain disabled: vhost gone" \
 expect "subdomain disabled: hosts record removed" \
 	"$(db hosts print "store.$DOMAIN" 2>&1)" ""
 expect "container disabled: alias gone" "$(get "$L/news/")" "404 "
-grep -q blog "$root$CRON_FILE" && bad "disabled container still scheduled" ||
-	ok "disabled container: no schedule"
+grep -q 'docker-start blog$' "$root$CRON_FILE" &&
+	ok "disabled container: still scheduled to start" ||
+	bad "disabled container lost its schedule"
 
 db docker_containers setprop shop SubDomain enabled
 apply || bad "apply after re-enabling failed: $(cat "$T/event.out")"
+wait_backend "$SHOP_PORT" shop
 expect "hosts: store record back" \
 	"$(db hosts getprop "store.$DOMAIN" DockerContainer)" shop
 db docker_containers delete shop
@@ -502,4 +598,5 @@ if [ "$fail" -ne 0 ]; then
 	exit 1
 fi
 say "expansions identical to Text::Template's: $oracles"
+say "backends: $BACKENDS"
 say "all web/apache checks passed"
