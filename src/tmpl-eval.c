@@ -262,6 +262,18 @@ ev_hv(struct ev *e, struct node *n, int create)
 	return NULL;
 }
 
+/*
+ * An element read through a reference held in a variable or an element
+ * (`$u->{a}`, `$h{a}{b}`) creates that reference when it is undefined, as
+ * Perl's rvalue autovivification does.
+ */
+int
+vivify_rvalue(const struct node *n)
+{
+	return (n->type == N_RV2HV || n->type == N_RV2AV) &&
+	       is_lvalue_node(n->a);
+}
+
 int
 is_lvalue_node(const struct node *n)
 {
@@ -2101,7 +2113,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		break;
 	}
 	case N_ELEM: {
-		struct obj *av = ev_av(e, n->a, 0);
+		struct obj *av = ev_av(e, n->a, vivify_rvalue(n->a));
 		ev_sv(e, n->b, &a);
 		if (av && !e->ctl) {
 			struct obj *el = arr_at(av, val_iv(&a), 0);
@@ -2112,7 +2124,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		break;
 	}
 	case N_HELEM: {
-		struct obj *hv = ev_hv(e, n->a, 0);
+		struct obj *hv = ev_hv(e, n->a, vivify_rvalue(n->a));
 		if (!hv)
 			break;
 		struct tstr *k = ev_key(e, n->b);
