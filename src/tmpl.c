@@ -224,8 +224,18 @@ tmpl_ctx_more_data(struct tmpl_ctx *ctx, const char *src, const char *where,
 		   struct strbuf *err)
 {
 	struct val v = { VT_UNDEF, { 0 } };
+	struct strbuf code = STRBUF_INIT;
+	int rc;
 
-	if (eval_src(ctx, src, strlen(src), where, 1, &v, err) < 0)
+	/* the value is an expression: a leading { is a hash, not a block */
+	while (*src == ' ' || *src == '\t' || *src == '\n')
+		src++;
+	if (*src == '{')
+		strbuf_addch(&code, '+');
+	strbuf_addstr(&code, src);
+	rc = eval_src(ctx, code.buf, code.len, where, 1, &v, err);
+	strbuf_release(&code);
+	if (rc < 0)
 		return -1;
 	if (v.t != VT_REF || v.u.ref->kind != OK_HASH) {
 		strbuf_addf(err, "%s: MORE_DATA is not a hash reference\n",
