@@ -301,8 +301,19 @@ split_fragment(const char *where, const char *t, size_t len, struct strbuf *buf,
 			cur = buf->len;                                \
 		}                                                      \
 	} while (0)
+	strbuf_grow(buf, len);
 	for (size_t i = 0; i < len; i++) {
 		char c = t[i];
+		if (c != '\\' && c != '{' && c != '}' && c != '\n') {
+			/* a run of ordinary bytes */
+			size_t j = i + 1;
+			while (j < len && t[j] != '\\' && t[j] != '{' &&
+			       t[j] != '}' && t[j] != '\n')
+				j++;
+			strbuf_add(buf, t + i, j - i);
+			i = j - 1;
+			continue;
+		}
 		if (c == '\\' && i + 1 < len && t[i + 1] == '\\') {
 			size_t j = i + 2;
 			while (j < len && t[j] == '\\')
