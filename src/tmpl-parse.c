@@ -1137,6 +1137,12 @@ glob_for(struct parser *ps, char sigil, const char *name, size_t len)
 		kind = OK_SCALAR;
 		break;
 	}
+	if (!hash_get(h, name, len))
+		tmpl_lazy_global(ctx,
+				 sigil == '@'	? '@'
+				 : sigil == '%' ? '%'
+						: '$',
+				 name, len);
 	struct obj *o = hash_fetch(h, name, len, kind);
 	p->globs =
 		xgrow(p->globs, &p->aglobs, p->nglobs + 1, sizeof(*p->globs));
