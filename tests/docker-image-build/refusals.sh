@@ -38,6 +38,13 @@ run() {
 	run a "$t/tree"
 	DOCKER_HOST=tcp://192.0.2.1:2375 run a "$t/tree"
 	DOCKER_HOST=tcp://127.0.0.1 run a "$t/tree"
+	# As the action of the event docker-image-build: the event name first.
+	mkdir -p "$t/events/actions"
+	ln -s "$prog" "$t/events/actions/docker-image-build"
+	real=$prog
+	prog=$t/events/actions/docker-image-build
+	run docker-image-build a "$t/missing"
+	prog=$real
 	run --help
 } >"$t/actual"
 # --help is long: keep its first line only in the comparison.
