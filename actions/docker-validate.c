@@ -12,6 +12,7 @@
 
 #include "dockspec.h"
 #include "util.h"
+#include "web.h"
 #include "banned.h"
 
 int
@@ -30,6 +31,7 @@ main(int argc, char **argv)
 	}
 	dockspec_config_init(&cfg);
 	problems = dockspec_load_all(&cfg, &specs, &n, &err);
+	problems += web_validate_all(&err);
 	if (problems)
 		fprintf(stderr, "%s%s: %d problem%s, nothing applied\n",
 			err.buf, esmith_progname(), problems,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench-expand: expand every target of a benchmark root in this one
- * process, ROUNDS times each, and print the mean time per expansion:
- * `<target> <seconds>` a line, then `total <seconds>`.
+ * process, ROUNDS times each, and print the mean time per expansion,
+ * wall clock and CPU: `<target> <wall-seconds> <cpu-seconds>` a line, then
+ * `total <wall> <cpu>`.
  *
  * usage: bench-expand ROOT TARGETS-FILE ROUNDS
  */
@@ -16,26 +17,27 @@
 #include "banned.h"
 
 static double
-now(void)
+now(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
-bench_target(const char *target, long rounds, double *mean)
+bench_target(const char *target, long rounds, double *wall, double *cpu)
 {
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	struct expand_opts o = { 0 };
-	double t0;
+	double t0, c0;
 	long i;
 	int ret = 0;
 
 	o.target = target;
 	o.output = &out;
-	t0 = now();
+	t0 = now(CLOCK_MONOTONIC);
+	c0 = now(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < rounds && ret == 0; i++) {
 		strbuf_reset(&out);
 		if (expand_template(&o, &err) < 0) {
@@ -43,7 +45,8 @@ bench_target(const char *target, long rounds, double *mean)
 			ret = -1;
 		}
 	}
-	*mean = (now() - t0) / (double)rounds;
+	*wall = (now(CLOCK_MONOTONIC) - t0) / (double)rounds;
+	*cpu = (now(CLOCK_PROCESS_CPUTIME_ID) - c0) / (double)rounds;
 	strbuf_release(&out);
 	strbuf_release(&err);
 	return ret;
@@ -53,7 +56,7 @@ int
 main(int argc, char **argv)
 {
 	struct strbuf list = STRBUF_INIT;
-	double total = 0, mean;
+	double total = 0, total_cpu = 0, wall, cpu;
 	long rounds;
 	char *line, *next;
 
@@ -75,12 +78,13 @@ main(int argc, char **argv)
 			next = line + strlen(line);
 		if (!*line)
 			continue;
-		if (bench_target(line, rounds, &mean) < 0)
+		if (bench_target(line, rounds, &wall, &cpu) < 0)
 			return 1;
-		printf("%s %.9f\n", line, mean);
-		total += mean;
+		printf("%s %.9f %.9f\n", line, wall, cpu);
+		total += wall;
+		total_cpu += cpu;
 	}
-	printf("total %.9f\n", total);
+	printf("total %.9f %.9f\n", total, total_cpu);
 	strbuf_release(&list);
 	return 0;
 }

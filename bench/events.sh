@@ -33,7 +33,7 @@ run() { # label runs commands...
 	hyperfine -N --warmup 3 --runs "$2" --style basic --export-json "$work/h.json" \
 		-n "C signal-event" "$3" -n "Perl algorithm" "$4" 2>/dev/null |
 		grep -E '^(Benchmark|  Time)'
-	jq -r --arg n "$1" '.results[] | "\(.command): \(.mean * 1000 | . * 100 | round / 100) ms per event, \(.mean * 1000 / ($n | tonumber) | . * 1000 | round / 1000) ms per handler"' "$work/h.json"
+	jq -r --arg n "$1" '.results[] | "\(.command): \(.mean * 1000 | . * 100 | round / 100) ms per event, \(.mean * 1000 / ($n | tonumber) | . * 1000 | round / 1000) ms per handler; CPU (user+sys) \((.user + .system) * 1000 | . * 100 | round / 100) ms per event"' "$work/h.json"
 }
 
 echo "== 20 handlers (shell scripts), end to end"

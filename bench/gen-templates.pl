@@ -89,7 +89,8 @@ LogLevel { $sshd{LogLevel} || 'warn' }
     foreach my $svc ($DB->get_all_by_prop(type => 'service')) {
         my $status = $svc->prop('status') || 'disabled';
         next unless $status eq 'enabled';
-        my $port = $svc->prop('TCPPort') || next;
+        my $port = $svc->prop('TCPPort');
+        next unless $port;
         $OUT .= sprintf("%-10s %5d/tcp %s\n", $svc->key, $port,
             $svc->prop('access') || 'private');
     }

@@ -6,22 +6,30 @@
 #
 #   per program run: one `expand-template` process per target against one
 #                    `perl` process per target (bench/perl-expand-template.pl),
-#                    each run RUNS times, mean wall time;
+#                    each run RUNS times by hyperfine, mean CPU and wall time;
 #   in process:      all targets in one C process (bench-expand) against all
 #                    targets in one perl process (bench/bench-perl.pl), each
-#                    target expanded ROUNDS times, mean time per expansion.
+#                    target expanded ROUNDS times, mean CPU and wall time per
+#                    expansion.
+#
+# The per-target table shows CPU time (user + system): on a machine shared
+# with other work, wall time mostly measures the scheduler. Wall totals
+# are printed too.
 #
 # The outputs of both sides are compared first: a benchmark of different
 # work would be meaningless.
 #
-# usage: run-bench.pl BUILDDIR [TARGETS [RUNS [ROUNDS]]]   (60, 5, 20)
+# usage: run-bench.pl [--check] BUILDDIR [TARGETS [RUNS [ROUNDS]]]   (60, 5, 20)
+#
+# With --check, only the outputs are compared (a test, no timing).
 use strict;
 use warnings;
 use FindBin;
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
-use Time::HiRes qw(time);
+use JSON::PP ();
 
+my $check_only = @ARGV && $ARGV[0] eq '--check' ? shift : 0;
 my ($build, $ntargets, $runs, $rounds) = @ARGV;
 die "usage: $0 BUILDDIR [TARGETS [RUNS [ROUNDS]]]\n" unless $build;
 $ntargets ||= 60;
@@ -30,7 +38,7 @@ $rounds ||= 20;
 my $src = "$FindBin::Bin/..";
 my $et = "$build/src/expand-template";
 my $bc = "$build/bench/bench-expand";
--x $et && -x $bc or die "$0: build $et and $bc first\n";
+-x $et && ($check_only || -x $bc) or die "$0: build $et and $bc first\n";
 delete $ENV{ESMITH_ROOT};
 delete $ENV{ESMITH_CONFIG_DB};
 
@@ -42,11 +50,12 @@ sub run {
 	my $pid = fork // die "fork: $!";
 	if (!$pid) {
 		CORE::open(STDOUT, '>', $out // '/dev/null') or die;
+		CORE::open(STDERR, '>', "$tmp/stderr") or die;
 		exec { $cmd[0] } @cmd;
 		die "exec $cmd[0]: $!";
 	}
 	waitpid($pid, 0);
-	die "$0: @cmd: exit " . ($? >> 8) . "\n" if $?;
+	die "$0: @cmd: exit " . ($? >> 8) . "\n" . slurp("$tmp/stderr") if $?;
 }
 
 sub slurp {
@@ -69,55 +78,79 @@ for my $t (@targets) {
 }
 
 # 1. same output on both sides
+my $same = 0;
 for my $t (@targets) {
 	run(undef, $et, '--root', $rc, $t);
 	run(undef, $^X, "$src/bench/perl-expand-template.pl", $rp, $t);
 	die "$0: $t: the outputs differ\n" if slurp("$rc$t") ne slurp("$rp$t");
+	$same++;
+}
+if ($check_only) {
+	print "$same passed, 0 failed\n";
+	exit 0;
 }
 
-# 2. per program run
+# 2. per program run, with hyperfine: mean wall time and mean CPU time
+#    (user + system) of RUNS runs, the output removed before each run
 my (%c_run, %p_run);
 for my $t (@targets) {
-	for my $side (['c', $rc, $et, '--root', $rc, $t],
-		['p', $rp, $^X, "$src/bench/perl-expand-template.pl", $rp, $t]) {
-		my ($which, $root, @cmd) = @$side;
-		my $sum = 0;
-		for (1 .. $runs) {
-			unlink "$root$t";
-			my $t0 = time;
-			run(undef, @cmd);
-			$sum += time - $t0;
-		}
-		($which eq 'c' ? \%c_run : \%p_run)->{$t} = $sum / $runs;
-	}
+	run(undef, 'hyperfine', '-N', '--style', 'none', '--warmup', '1',
+		'--runs', $runs, '--export-json', "$tmp/h.json",
+		'--prepare', "rm -f $rc$t", "$et --root $rc $t",
+		'--prepare', "rm -f $rp$t",
+		"$^X $src/bench/perl-expand-template.pl $rp $t");
+	my $h = JSON::PP::decode_json(slurp("$tmp/h.json"))->{results};
+	$c_run{$t} = [$h->[0]{mean}, $h->[0]{user} + $h->[0]{system}];
+	$p_run{$t} = [$h->[1]{mean}, $h->[1]{user} + $h->[1]{system}];
 }
 
-# 3. in process
+# The cost of starting an empty process on this machine, for context:
+# /bin/true for the C side, perl loading Text::Template for the other.
+run(undef, 'hyperfine', '-N', '--style', 'none', '--warmup', '2',
+	'--runs', 4 * $runs, '--export-json', "$tmp/h.json", '/bin/true',
+	"$^X -MText::Template -e 1");
+my @base = map { [$_->{mean}, $_->{user} + $_->{system}] }
+	@{ JSON::PP::decode_json(slurp("$tmp/h.json"))->{results} };
+
+# 3. in process: `<target> <wall> <cpu>` lines from both sides
 sub in_process {
 	my ($out, @cmd) = @_;
 	run($out, @cmd);
-	my %m = map { split ' ' } split /\n/, slurp($out);
+	my %m = map { my ($k, @v) = split ' '; ($k => \@v) } split /\n/, slurp($out);
 	return \%m;
 }
 my $c_in = in_process("$tmp/c.in", $bc, $rc, "$tmp/targets", $rounds);
 my $p_in = in_process("$tmp/p.in", $^X, "$src/bench/bench-perl.pl", $rp,
 	"$tmp/targets", $rounds);
 
-# 4. the table
-my ($cr, $pr, $ci, $pi) = (0, 0, 0, 0);
-printf "%-26s %5s | %10s %10s %7s | %10s %10s %7s\n", 'target', 'frags',
-	'C run ms', 'Perl run ms', 'x', 'C in us', 'Perl in us', 'x';
+# 4. the table: CPU time per target (robust on a shared machine), then
+#    totals of CPU and of wall time
+my @tot = (0) x 8;
+my $fmt = "%-26s %5s | %9.2f %9.2f %6.1f | %9.1f %9.1f %6.1f\n";
+printf "%-26s %5s | %9s %9s %6s | %9s %9s %6s\n", '', '', 'per run', '',
+	'', 'in process', '', '';
+printf "%-26s %5s | %9s %9s %6s | %9s %9s %6s\n", 'target (CPU time)',
+	'frags', 'C ms', 'Perl ms', 'x', 'C us', 'Perl us', 'x';
+my $nf = 0;
 for my $t (@targets) {
-	printf "%-26s %5d | %10.2f %10.2f %7.1f | %10.1f %10.1f %7.1f\n", $t,
-		$nfrag{$t}, $c_run{$t} * 1e3, $p_run{$t} * 1e3,
-		$p_run{$t} / $c_run{$t}, $c_in->{$t} * 1e6, $p_in->{$t} * 1e6,
-		$p_in->{$t} / $c_in->{$t};
-	$cr += $c_run{$t};
-	$pr += $p_run{$t};
+	my @r = ($c_run{$t}[1], $p_run{$t}[1], $c_in->{$t}[1], $p_in->{$t}[1]);
+	printf $fmt, $t, $nfrag{$t}, $r[0] * 1e3, $r[1] * 1e3, $r[1] / $r[0],
+		$r[2] * 1e6, $r[3] * 1e6, $r[3] / $r[2];
+	$tot[$_] += $r[$_] for 0 .. 3;
+	$tot[4] += $c_run{$t}[0];
+	$tot[5] += $p_run{$t}[0];
+	$nf += $nfrag{$t};
 }
-printf "%-26s %5d | %10.2f %10.2f %7.1f | %10.1f %10.1f %7.1f\n", 'total',
-	eval { my $s = 0; $s += $_ for values %nfrag; $s }, $cr * 1e3, $pr * 1e3,
-	$pr / $cr, $c_in->{total} * 1e6, $p_in->{total} * 1e6,
-	$p_in->{total} / $c_in->{total};
-printf "\n%d targets, %d runs per program, %d rounds in process; outputs identical\n",
+printf $fmt, 'total, CPU time', $nf, $tot[0] * 1e3, $tot[1] * 1e3,
+	$tot[1] / $tot[0], $c_in->{total}[1] * 1e6, $p_in->{total}[1] * 1e6,
+	$p_in->{total}[1] / $c_in->{total}[1];
+printf $fmt, 'total, wall time', $nf, $tot[4] * 1e3, $tot[5] * 1e3,
+	$tot[5] / $tot[4], $c_in->{total}[0] * 1e6, $p_in->{total}[0] * 1e6,
+	$p_in->{total}[0] / $c_in->{total}[0];
+printf "%-26s %5s | %9.2f %9.2f %6s | (an empty process: /bin/true, perl -MText::Template)\n",
+	'startup, CPU time', '', $base[0][1] * 1e3, $base[1][1] * 1e3, '';
+if (CORE::open(my $la, '<', '/proc/loadavg')) {
+	printf "\nload average at the end of the run: %s", scalar <$la>;
+}
+printf "%d targets, %d runs per program (hyperfine), %d rounds in process; outputs identical\n",
 	scalar @targets, $runs, $rounds;

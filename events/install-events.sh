@@ -56,7 +56,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 		check_name "$3" service
 		case $4 in
 		start | stop | restart | reload | sighup | condrestart | \
-			reload-or-restart | try-restart | enable | disable) ;;
+			reload-or-restart | try-restart) ;;
 		*) fail "unknown service action '$4'" ;;
 		esac
 		svc=$3

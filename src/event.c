@@ -88,8 +88,11 @@ handlers_add(struct event_handlers *hs, const char *name, const char *path,
 	h->name = xstrdup(name);
 	h->path = xstrdup(path);
 	h->implicit = implicit;
-	h->executable = stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-			access(path, X_OK) == 0;
+	/* A missing implicit action is run anyway: its failure fails the
+	   event, where skipping it would hide it. */
+	h->executable =
+		implicit || (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+			     access(path, X_OK) == 0);
 }
 
 static int
@@ -546,6 +549,9 @@ event_run_program(const struct event_handler *h, char *const *argv,
 	if (timeout)
 		rn.deadline = t0 + (long long)timeout * 1000;
 	runner_loop(&rn, h, hooks, r);
+	/* What is left of a killed handler's group goes too. */
+	if (r->timed_out)
+		kill(-rn.pid, SIGKILL);
 	for (i = 0; i < 2; i++)
 		capture_close(&rn.cap[i], h, hooks);
 	if (rn.pidfd >= 0)
@@ -941,16 +947,8 @@ event_templates_list(const char *event, char ***targets, size_t *n,
 /* ---- services2adjust -------------------------------------------------- */
 
 static const char *const known_actions[] = {
-	"start",
-	"stop",
-	"restart",
-	"reload",
-	"sighup",
-	"condrestart",
-	"reload-or-restart",
-	"try-restart",
-	"enable",
-	"disable",
+	"start",  "stop",	 "restart",	      "reload",
+	"sighup", "condrestart", "reload-or-restart", "try-restart",
 	NULL,
 };
 
@@ -1011,8 +1009,8 @@ service_check_actions(const char *path, const struct event_service *s,
 			strbuf_addf(err,
 				    "%s: unknown action '%s' (expected "
 				    "start, stop, restart, reload, sighup, "
-				    "condrestart, reload-or-restart, "
-				    "try-restart, enable or disable)",
+				    "condrestart, reload-or-restart or "
+				    "try-restart)",
 				    path, s->actions[i].action);
 			return -1;
 		}

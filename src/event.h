@@ -39,7 +39,7 @@ struct event_handler {
 	char *name;	/* entry name, e.g. "S10foo" */
 	char *path;	/* the file run, below the root */
 	int implicit;	/* added for templates2expand/services2adjust */
-	int executable; /* 0: logged and skipped */
+	int executable; /* 0: logged and skipped (implicit ones: always 1) */
 };
 
 struct event_handlers {

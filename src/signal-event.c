@@ -36,6 +36,7 @@ struct progress {
 	int verbose;
 	struct strbuf output; /* the current handler's output */
 	int truncated;
+	unsigned timeout;
 	size_t failed, ran;
 };
 
@@ -76,7 +77,8 @@ on_line(const struct event_handler *h, int stream, const char *line, void *data)
 }
 
 static void
-describe_status(const struct event_result *r, struct strbuf *sb)
+describe_status(const struct event_result *r, unsigned timeout,
+		struct strbuf *sb)
 {
 	if (r->skipped)
 		strbuf_addstr(sb, "skipped (not executable)");
@@ -84,8 +86,9 @@ describe_status(const struct event_result *r, struct strbuf *sb)
 		strbuf_addf(sb, "failed (cannot run: %s)",
 			    strerror(r->exec_errno));
 	else if (r->timed_out)
-		strbuf_addf(sb, "killed: time limit reached (status %d)",
-			    r->status);
+		strbuf_addf(sb,
+			    "killed: time limit of %u s reached (status %d)",
+			    timeout, r->status);
 	else if (WIFEXITED(r->status) && !WEXITSTATUS(r->status))
 		strbuf_addstr(sb, "ok");
 	else if (WIFEXITED(r->status))
@@ -105,7 +108,7 @@ on_done(const struct event_result *r, void *data)
 	struct progress *p = data;
 	struct strbuf sb = STRBUF_INIT;
 
-	describe_status(r, &sb);
+	describe_status(r, p->timeout, &sb);
 	if (r->skipped)
 		fprintf(stderr, "signal-event: %s: %s %s\n", p->event,
 			r->handler->name, sb.buf);
@@ -206,6 +209,7 @@ main(int argc, char **argv)
 	o.nargs = (size_t)(argc - optind - 1);
 	o.hooks = &hooks;
 	prog.event = o.event;
+	prog.timeout = o.timeout;
 	strbuf_init(&prog.output, 0);
 	event_log_open(o.log_file);
 	ret = event_signal(&o, &err);

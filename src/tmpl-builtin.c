@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "db.h"
 #include "tmpl-eval.h"
@@ -130,6 +131,18 @@ do_sprintf(struct ev *e, struct list *l, struct strbuf *out, int line)
 		char spec[64];
 		size_t sl = 0;
 		spec[sl++] = '%';
+		{
+			/* an explicit argument index: %2$s */
+			size_t j = i;
+			size_t idx = 0;
+			while (j < flen && f[j] >= '0' && f[j] <= '9' &&
+			       idx < 10000)
+				idx = idx * 10 + (size_t)(f[j++] - '0');
+			if (j > i && j < flen && f[j] == '$' && idx > 0) {
+				ai = idx;
+				i = j + 1;
+			}
+		}
 		while (i < flen && strchr("-+ 0#", f[i]) && sl < 20)
 			spec[sl++] = f[i++];
 		if (i < flen && f[i] == '*') {
@@ -277,6 +290,23 @@ do_sprintf(struct ev *e, struct list *l, struct strbuf *out, int line)
 }
 
 /* ---- regular expressions -------------------------------------------- */
+
+/* Backtracking limits, so that a pathological pattern fails instead of
+   running for minutes. */
+static pcre2_match_context *
+match_context(void)
+{
+	static pcre2_match_context *mc;
+
+	if (!mc) {
+		mc = pcre2_match_context_create(NULL);
+		if (!mc)
+			die_oom();
+		pcre2_set_match_limit(mc, 1000000);
+		pcre2_set_depth_limit(mc, 10000);
+	}
+	return mc;
+}
 
 void
 tmpl_regex_release(struct regex *re)
@@ -432,7 +462,8 @@ ev_match(struct ev *e, struct node *n, int want, struct list *out,
 		int count = 0;
 		while (off <= subj->len) {
 			int rc = pcre2_match(code, (PCRE2_SPTR)subj->s,
-					     subj->len, off, 0, md, NULL);
+					     subj->len, off, 0, md,
+					     match_context());
 			if (rc < 0)
 				break;
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -461,7 +492,7 @@ ev_match(struct ev *e, struct node *n, int want, struct list *out,
 		}
 	}
 	int rc = pcre2_match(code, (PCRE2_SPTR)subj->s, subj->len, start, 0, md,
-			     NULL);
+			     match_context());
 	if (rc >= 0) {
 		set_captures(e, subj, md, rc);
 		if (global) {
@@ -514,7 +545,7 @@ ev_subst(struct ev *e, struct node *n, struct val *out)
 	size_t off = 0, copied = 0;
 	while (off <= subj->len) {
 		int rc = pcre2_match(code, (PCRE2_SPTR)subj->s, subj->len, off,
-				     0, md, NULL);
+				     0, md, match_context());
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -706,6 +737,15 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 		code = regex_get(e, n->kids[0]->re, n->line);
 		if (!code)
 			goto out;
+		struct tstr *rs = n->kids[0]->re->src;
+		if (rs && rs->len == 1 && rs->s[0] == '^') {
+			/* split /^/ means split /^/m */
+			int ec;
+			PCRE2_SIZE eo;
+			own = pcre2_compile((PCRE2_SPTR) "^", 1,
+					    PCRE2_MULTILINE, &ec, &eo, NULL);
+			code = own;
+		}
 		if (n->kids[0]->re->src && n->kids[0]->re->src->len == 1 &&
 		    n->kids[0]->re->src->s[0] == ' ')
 			awk = 0;
@@ -759,52 +799,24 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 	while (off <= len) {
 		if (limit > 0 && (int64_t)res.n >= limit - 1)
 			break;
-		int rc =
-			pcre2_match(code, (PCRE2_SPTR)s, len, off, 0, md, NULL);
+		int rc = pcre2_match(code, (PCRE2_SPTR)s, len, off, 0, md,
+				     match_context());
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 		size_t ms = ov[0], me = ov[1];
-		if (me == ms) {
-			/* empty match: split between characters */
-			if (ms >= len)
-				break;
-			if (ms == fstart) {
-				/* never an empty leading field */
-				size_t nx = ms + 1;
-				int rc2 = pcre2_match(code, (PCRE2_SPTR)s, len,
-						      nx, 0, md, NULL);
-				(void)rc2;
-				struct val v;
-				if (ms + 1 <= len) {
-					/* field is one char when the next match
-					   is also empty */
-				}
-				val_set_str(&v, s + fstart, 1);
-				(void)v;
-				val_free(&v);
-				off = ms + 1;
-				/* emit char by char */
-				struct val f;
-				val_set_str(&f, s + fstart, off - fstart);
-				list_push(&res, &f);
-				fstart = off;
-				continue;
-			}
-			ms = me;
-		}
-		if (ms == 0 && me > 0 && fstart == 0 && res.n == 0) {
-			/* leading empty field is kept */
+		if (me == ms && ms == fstart) {
+			/* an empty match at the start of a field: try one
+			   character further (split //, 'abc' gives chars) */
+			off = ms + 1;
+			continue;
 		}
 		struct val f;
 		val_set_str(&f, s + fstart, ms - fstart);
 		list_push(&res, &f);
 		push_groups(&res, str.u.pv, md, rc, 0);
 		fstart = me;
-		off = me > ms ? me : me + 1;
-		if (me == ov[0] && me == ov[1]) {
-			/* was an empty match handled above */
-		}
+		off = me;
 		if (++e->steps > e->ctx->lim.max_steps) {
 			ev_die(e, n->line, "step limit exceeded");
 			goto out;
@@ -816,7 +828,7 @@ ev_split(struct ev *e, struct node *n, int want, struct list *out,
 		list_push(&res, &f);
 	}
 done:
-	if (limit <= 0)
+	if (limit == 0)
 		while (res.n && (res.v[res.n - 1].t == VT_UNDEF ||
 				 (res.v[res.n - 1].t == VT_PV &&
 				  res.v[res.n - 1].u.pv->len == 0)))
@@ -1227,7 +1239,7 @@ ev_exists_delete(struct ev *e, struct node *n, int want, struct list *out,
 		return;
 	}
 	if (k->type == N_HELEM || (k->type == N_HSLICE && del)) {
-		struct obj *hv = ev_hv(e, k->a, 0);
+		struct obj *hv = ev_hv(e, k->a, vivify_rvalue(k->a));
 		struct list keys = { 0 };
 		if (k->type == N_HELEM) {
 			struct val kv = { VT_UNDEF, { 0 } };
@@ -1267,7 +1279,7 @@ ev_exists_delete(struct ev *e, struct node *n, int want, struct list *out,
 		return;
 	}
 	if (k->type == N_ELEM) {
-		struct obj *av = ev_av(e, k->a, 0);
+		struct obj *av = ev_av(e, k->a, vivify_rvalue(k->a));
 		struct val iv = { VT_UNDEF, { 0 } };
 		ev_sv(e, k->b, &iv);
 		int64_t i = val_iv(&iv);
@@ -1932,6 +1944,47 @@ ev_qr(struct ev *e, struct node *n, struct list *out, struct val *sout)
 	val_free(&p);
 }
 
+/* localtime / gmtime: nine fields in list context, ctime text else. */
+static void
+ev_time(struct ev *e, struct node *n, int want, struct list *out,
+	struct val *sout)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+					    "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+					      "May", "Jun", "Jul", "Aug",
+					      "Sep", "Oct", "Nov", "Dec" };
+	struct val v = { VT_UNDEF, { 0 } };
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (n->nkids) {
+		ev_sv(e, n->kids[0], &v);
+		t = (time_t)val_iv(&v);
+		val_free(&v);
+	}
+	if (e->ctl)
+		return;
+	if (!(n->op == B_GMTIME ? gmtime_r(&t, &tm) : localtime_r(&t, &tm))) {
+		ret_undef(out, sout);
+		return;
+	}
+	if (want == WANT_LIST && !sout) {
+		int f[] = { tm.tm_sec,	tm.tm_min,  tm.tm_hour,
+			    tm.tm_mday, tm.tm_mon,  tm.tm_year,
+			    tm.tm_wday, tm.tm_yday, tm.tm_isdst };
+		for (size_t i = 0; i < 9; i++)
+			ret_iv(out, NULL, f[i]);
+		return;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s %s %2d %02d:%02d:%02d %d", days[tm.tm_wday % 7],
+		    months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, tm.tm_year + 1900);
+	ret_str(out, sout, sb.buf, sb.len);
+	strbuf_release(&sb);
+}
+
 void
 ev_func(struct ev *e, struct node *n, int want, struct list *out,
 	struct val *sout)
@@ -2091,6 +2144,13 @@ ev_func(struct ev *e, struct node *n, int want, struct list *out,
 		return;
 	case B_FILETEST:
 		ev_filetest(e, n, out, sout);
+		return;
+	case B_TIME:
+		ret_iv(out, sout, (int64_t)time(NULL));
+		return;
+	case B_LOCALTIME:
+	case B_GMTIME:
+		ev_time(e, n, want, out, sout);
 		return;
 	case B_SCALAR: {
 		struct val v = { VT_UNDEF, { 0 } };

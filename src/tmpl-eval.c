@@ -69,9 +69,41 @@ slot_get(struct ev *e, int slot, enum okind kind)
 {
 	struct obj **s = &e->fr->slots[slot];
 
-	if (!*s)
+	if (!*s) {
 		*s = obj_new(kind);
+		(*s)->fresh = 1;
+	}
 	return *s;
+}
+
+/* A code object for a sub definition, bound to the outer variables it
+   uses (taken from the running frame). */
+static struct obj *
+make_code(struct ev *e, struct prog *p, struct node *def)
+{
+	struct obj *c = obj_new(OK_CODE);
+
+	c->u.c.prog = p;
+	p->refcnt++;
+	c->u.c.body = def->b;
+	c->u.c.nslots = def->slot;
+	if (def->s)
+		c->u.c.name = xstrndup(def->s, def->slen);
+	if (def->ncaps) {
+		c->u.c.ncap = def->ncaps;
+		c->u.c.cap = xcalloc((size_t)def->ncaps, sizeof(*c->u.c.cap));
+		c->u.c.capslot = xcalloc((size_t)def->ncaps, sizeof(int));
+		for (int i = 0; i < def->ncaps; i++) {
+			int sig = def->caps[3 * i + 2];
+			enum okind kind = sig == '@'   ? OK_ARRAY
+					  : sig == '%' ? OK_HASH
+						       : OK_SCALAR;
+			c->u.c.cap[i] =
+				obj_ref(slot_get(e, def->caps[3 * i], kind));
+			c->u.c.capslot[i] = def->caps[3 * i + 1];
+		}
+	}
+	return c;
 }
 
 struct obj *
@@ -228,6 +260,18 @@ ev_hv(struct ev *e, struct node *n, int create)
 	}
 	ev_die(e, n->line, "Can't use this as a hash");
 	return NULL;
+}
+
+/*
+ * An element read through a reference held in a variable or an element
+ * (`$u->{a}`, `$h{a}{b}`) creates that reference when it is undefined, as
+ * Perl's rvalue autovivification does.
+ */
+int
+vivify_rvalue(const struct node *n)
+{
+	return (n->type == N_RV2HV || n->type == N_RV2AV) &&
+	       is_lvalue_node(n->a);
 }
 
 int
@@ -398,7 +442,10 @@ ev_my(struct ev *e, struct node *n)
 		else
 			continue; /* our: the package variable itself */
 		struct obj **s = &e->fr->slots[v->slot];
-		if (*s && (*s)->refcnt == 1) {
+		if (*s && (*s)->fresh) {
+			/* first declaration of a variable a sub captured */
+			(*s)->fresh = 0;
+		} else if (*s && (*s)->refcnt == 1) {
 			struct obj *o = *s;
 			if (kind == OK_SCALAR)
 				val_free(&o->u.sv);
@@ -668,8 +715,11 @@ val_uv(const struct val *v)
 
 	if (val_num3(v, &iv, &nv))
 		return (uint64_t)iv;
+	if (isnan(nv))
+		return 0;
 	if (nv < 0)
-		return (uint64_t)(int64_t)nv;
+		return nv <= -9223372036854775808.0 ? (uint64_t)INT64_MIN
+						    : (uint64_t)(int64_t)nv;
 	if (nv >= 18446744073709551615.0)
 		return UINT64_MAX;
 	return (uint64_t)nv;
@@ -1036,6 +1086,24 @@ assign_scalar(struct ev *e, struct node *n, struct val *out)
 	struct val v = { VT_UNDEF, { 0 } };
 	struct obj *sv;
 
+	if (n->op == 0 && n->a->type == N_LASTIDX) {
+		/* $#a = N: truncate or extend */
+		ev_sv(e, n->b, &v);
+		struct obj *av = e->ctl ? NULL : ev_av(e, n->a->a, 1);
+		if (av) {
+			int64_t want = val_iv(&v) + 1;
+			if (want < 0)
+				want = 0;
+			while (av->u.a.n > (uint64_t)want)
+				obj_unref(av->u.a.v[--av->u.a.n]);
+			if (want > 0)
+				arr_at(av, want - 1, 1);
+			obj_unref(av);
+		}
+		if (out)
+			val_copy(out, &v);
+		goto out;
+	}
 	if (n->op == 0) {
 		ev_sv(e, n->b, &v);
 		if (e->ctl)
@@ -1503,13 +1571,7 @@ ev_install_subs(struct ev *e, struct prog *p, struct node *n)
 	if (!n)
 		return;
 	if (n->type == N_SUBDEF) {
-		struct obj *c = obj_new(OK_CODE);
-		c->u.c.prog = p;
-		p->refcnt++;
-		c->u.c.body = n->b;
-		c->u.c.nslots = n->slot;
-		c->u.c.name = xstrndup(n->s, n->slen);
-		hash_store(&e->ctx->cv, n->s, n->slen, c);
+		hash_store(&e->ctx->cv, n->s, n->slen, make_code(e, p, n));
 		return;
 	}
 	if (n->type == N_BLOCK || n->type == N_IF || n->type == N_FOREACH ||
@@ -1541,6 +1603,8 @@ ev_call(struct ev *e, struct obj *code, struct obj *argv, int want,
 	fr.nslots = code->u.c.nslots;
 	fr.args = obj_ref(argv);
 	fr.want = want;
+	for (int i = 0; i < code->u.c.ncap; i++)
+		fr.slots[code->u.c.capslot[i]] = obj_ref(code->u.c.cap[i]);
 	if (e->depth + 1 > e->ctx->lim.max_depth) {
 		ev_die(e, line, "nesting too deep");
 		goto out;
@@ -1724,13 +1788,13 @@ ev_range(struct ev *e, struct node *n, struct list *out)
 		strbuf_release(&tmp);
 		goto out;
 	}
-	if (!val_num(&a, &ia, &na))
-		ia = (int64_t)na;
-	if (!val_num(&b, &ib, &nb))
-		ib = (int64_t)nb;
+	ia = val_iv(&a);
+	ib = val_iv(&b);
+	(void)na;
+	(void)nb;
 	if (ib >= ia) {
 		uint64_t cnt = (uint64_t)ib - (uint64_t)ia + 1;
-		if (cnt > e->ctx->lim.max_memory / 48 ||
+		if (cnt == 0 || cnt > e->ctx->lim.max_memory / 48 ||
 		    ev_charge(e, (size_t)cnt * 48, n->line) < 0) {
 			ev_die(e, n->line, "memory limit exceeded");
 			goto out;
@@ -2052,7 +2116,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		break;
 	}
 	case N_ELEM: {
-		struct obj *av = ev_av(e, n->a, 0);
+		struct obj *av = ev_av(e, n->a, vivify_rvalue(n->a));
 		ev_sv(e, n->b, &a);
 		if (av && !e->ctl) {
 			struct obj *el = arr_at(av, val_iv(&a), 0);
@@ -2063,7 +2127,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		break;
 	}
 	case N_HELEM: {
-		struct obj *hv = ev_hv(e, n->a, 0);
+		struct obj *hv = ev_hv(e, n->a, vivify_rvalue(n->a));
 		if (!hv)
 			break;
 		struct tstr *k = ev_key(e, n->b);
@@ -2234,15 +2298,9 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		val_set_ref(out, hv);
 		break;
 	}
-	case N_ANONSUB: {
-		struct obj *c = obj_new(OK_CODE);
-		c->u.c.prog = e->prog;
-		e->prog->refcnt++;
-		c->u.c.body = n->b;
-		c->u.c.nslots = n->slot;
-		val_set_ref(out, c);
+	case N_ANONSUB:
+		val_set_ref(out, make_code(e, e->prog, n));
 		break;
-	}
 	case N_CALL:
 	case N_CALLREF:
 	case N_METHOD:
@@ -2293,6 +2351,8 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 	}
 	val_free(&a);
 	val_free(&b);
+	if (e->ctl)
+		val_free(out); /* nothing half-made survives a die */
 	e->depth--;
 }
 

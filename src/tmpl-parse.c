@@ -137,8 +137,13 @@ struct parser {
 	size_t nvars, avars;
 	int nslots;
 	int in_sub;
-	size_t sub_base; /* first var of the current sub */
+	size_t sub_base;      /* first var of the current sub */
+	size_t outer_base;    /* first var of the function around it */
+	struct node *cur_sub; /* the sub being parsed */
 	int strict_vars, strict_refs;
+	/* strbufs in use by nested interpolations, released on error */
+	struct strbuf *live[64];
+	int nlive;
 };
 
 static _Noreturn void perr(struct parser *ps, int line, const char *fmt, ...)
@@ -638,10 +643,10 @@ lx_quote_op(struct parser *ps, struct token *t, const char *w, size_t wl);
 
 /* Multi-character operators, longest first. */
 static const char *const ops[] = {
-	"<=>", "**=", "||=", "&&=", "//=", "...", "<<=", ">>=", "->", "++",
-	"--",  "**",  "=~",  "!~",  "==",  "!=",  "<=",	 ">=",	"&&", "||",
-	"//",  "..",  "::",  ".=",  "+=",  "-=",  "*=",	 "/=",	"x=", "%=",
-	"|=",  "&=",  "^=",  "<<",  ">>",  "=>",  NULL
+	"~~", "<=>", "**=", "||=", "&&=", "//=", "...", "<<=", ">>=", "->",
+	"++", "--",  "**",  "=~",  "!~",  "==",	 "!=",	"<=",  ">=",  "&&",
+	"||", "//",  "..",  "::",  ".=",  "+=",	 "-=",	"*=",  "/=",  "x=",
+	"%=", "|=",  "&=",  "^=",  "<<",  ">>",	 "=>",	NULL
 };
 
 static void
@@ -714,6 +719,17 @@ lx_next(struct parser *ps)
 				break;
 		}
 		size_t wl = (size_t)(lx->p - start);
+		if (!want_term && wl == 1 && *start == 'x' && lx->p < lx->end &&
+		    *lx->p == '=' &&
+		    !(lx->p + 1 < lx->end && strchr("=~>", lx->p[1]))) {
+			/* the x= operator */
+			lx->p++;
+			t->t = T_OP;
+			t->s = start;
+			t->len = 2;
+			lx->want_term = 1;
+			return;
+		}
 		if (is_quote_word(start, wl) && lx->p < lx->end) {
 			const char *q = lx->p;
 			while (q < lx->end && (*q == ' ' || *q == '\t'))
@@ -868,8 +884,10 @@ lx_next(struct parser *ps)
 	default:
 		break;
 	}
-	/* operators */
+	/* operators: the longest one starting with this character */
 	for (size_t i = 0; ops[i]; i++) {
+		if (ops[i][0] != c)
+			continue;
 		size_t n = strlen(ops[i]);
 		if ((size_t)(lx->end - lx->p) >= n &&
 		    memcmp(lx->p, ops[i], n) == 0) {
@@ -943,6 +961,8 @@ lx_quote_op(struct parser *ps, struct token *t, const char *w, size_t wl)
 	t->s = lx_delimited(ps, open, &t->len);
 	t->s2 = lx_second_part(ps, open, &t->len2, &open2);
 	t->flags = lx_flags(ps, "cdsr");
+	if (t->flags & RF_S)
+		t->flags = (t->flags & ~(unsigned)RF_S) | RF_SQ;
 	t->t = T_TRANS;
 }
 
@@ -1164,6 +1184,29 @@ strict_exempt(const char *name, size_t len)
 }
 
 static int
+declare_my(struct parser *ps, char sigil, const char *name, size_t len);
+
+/* A sub uses a `my` variable of the code around it: it gets a slot of its
+   own, bound to the outer variable when the sub is made. */
+static int
+capture(struct parser *ps, int outer, char sigil, const char *name, size_t len)
+{
+	struct node *s = ps->cur_sub;
+	int inner = declare_my(ps, sigil, name, len);
+	int *caps =
+		arena_alloc(ps->prog, (size_t)(s->ncaps + 1) * 3 * sizeof(int));
+
+	if (s->ncaps)
+		memcpy(caps, s->caps, (size_t)s->ncaps * 3 * sizeof(int));
+	caps[s->ncaps * 3] = outer;
+	caps[s->ncaps * 3 + 1] = inner;
+	caps[s->ncaps * 3 + 2] = sigil;
+	s->caps = caps;
+	s->ncaps++;
+	return inner;
+}
+
+static int
 lookup_my(struct parser *ps, char sigil, const char *name, size_t len)
 {
 	for (size_t i = ps->nvars; i-- > ps->sub_base;) {
@@ -1175,11 +1218,15 @@ lookup_my(struct parser *ps, char sigil, const char *name, size_t len)
 	if (ps->in_sub) {
 		for (size_t i = ps->sub_base; i-- > 0;) {
 			const struct scope_var *v = &ps->vars[i];
-			if (v->slot >= 0 && v->sigil == sigil &&
-			    v->len == len && memcmp(v->name, name, len) == 0)
+			if (v->slot < 0 || v->sigil != sigil || v->len != len ||
+			    memcmp(v->name, name, len) != 0)
+				continue;
+			if (i < ps->outer_base)
 				perr(ps, ps->tok.line,
-				     "unsupported construct 'closure over my %c%.*s'",
+				     "unsupported construct 'closure over my %c%.*s "
+				     "in a nested sub'",
 				     sigil, (int)len, name);
+			return capture(ps, v->slot, sigil, name, len);
 		}
 	}
 	return -1;
@@ -1225,6 +1272,12 @@ var_node(struct parser *ps, char sigil, const char *name, size_t len, int line)
 	}
 	if (sigil == '@' && len == 1 && name[0] == '_')
 		return mknode(ps, N_ARGS, line);
+	if (sigil == '$' && len == 1 && name[0] == '&') {
+		n = mknode(ps, N_CAPTURE, line);
+		n->v.t = VT_IV;
+		n->v.u.iv = 0;
+		return n;
+	}
 	if (sigil == '$' && len == 1 && name[0] == '@')
 		name = "@";
 	if (ps->strict_vars && !strict_exempt(name, len) &&
@@ -1392,6 +1445,14 @@ interp_var_len(const char *s, const char *end, int regex)
 {
 	const char *p = s + 1;
 
+	if (*s == '$' && p + 1 < end && *p == '#' &&
+	    (is_idstart((unsigned char)p[1]) || p[1] == '$')) {
+		/* $#array, $#$ref */
+		p += 2;
+		while (p < end && is_idchar((unsigned char)*p))
+			p++;
+		return (size_t)(p - s);
+	}
 	if (p < end && *p == '{') {
 		int depth = 1;
 		p++;
@@ -1404,7 +1465,7 @@ interp_var_len(const char *s, const char *end, int regex)
 		}
 		if (depth)
 			return 0;
-	} else if (p < end && *p == '$' && *s == '$' && p + 1 < end &&
+	} else if (p < end && *p == '$' && p + 1 < end &&
 		   is_idstart((unsigned char)p[1])) {
 		p++;
 		while (p < end && is_idchar((unsigned char)*p))
@@ -1426,6 +1487,9 @@ interp_var_len(const char *s, const char *end, int regex)
 		return (size_t)(p - s);
 	} else if (p < end && *p == '_') {
 		p++;
+	} else if (p < end && *s == '$' &&
+		   (*p == '@' || *p == '&' || *p == '!' || *p == '0')) {
+		return 2;
 	} else {
 		return 0;
 	}
@@ -1473,6 +1537,7 @@ struct interp {
 	struct strbuf lit;
 	int line;
 	int casemod;	      /* pending \u or \l: 'u' / 'l' */
+	int cm_first;	      /* \u before \L: applied after it */
 	struct node *cm_list; /* \U..\E or \L..\E collection */
 	int cm_kind;
 	struct node *outer;
@@ -1525,10 +1590,15 @@ interp_end_cm(struct interp *in)
 	interp_flush(in);
 	struct node *inner = in->list;
 	in->list = in->outer;
-	node_add(in->ps, in->list,
-		 wrap_func(in->ps, in->cm_kind == 'U' ? B_UC : B_LC, inner,
-			   in->line));
+	struct node *w = wrap_func(in->ps, in->cm_kind == 'U' ? B_UC : B_LC,
+				   inner, in->line);
+	if (in->cm_first)
+		w = wrap_func(in->ps,
+			      in->cm_first == 'u' ? B_UCFIRST : B_LCFIRST, w,
+			      in->line);
+	node_add(in->ps, in->list, w);
 	in->cm_kind = 0;
+	in->cm_first = 0;
 }
 
 /*
@@ -1540,9 +1610,13 @@ static struct node *
 interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	    char delim)
 {
-	struct interp in = { ps, NULL, STRBUF_INIT, line, 0, NULL, 0, NULL };
+	struct interp in = { .ps = ps, .lit = STRBUF_INIT, .line = line };
 	const char *p = s, *end = s + len;
 	char close = closing_delim(delim);
+
+	if (ps->nlive == (int)(sizeof(ps->live) / sizeof(ps->live[0])))
+		perr(ps, line, "nesting too deep");
+	ps->live[ps->nlive++] = &in.lit;
 
 	in.list = mknode(ps, N_CONCATLIST, line);
 	while (p < end) {
@@ -1637,6 +1711,8 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 			case 'L':
 				interp_end_cm(&in);
 				interp_flush(&in);
+				in.cm_first = in.casemod;
+				in.casemod = 0;
 				in.outer = in.list;
 				in.list = mknode(ps, N_CONCATLIST, in.line);
 				in.cm_kind = e;
@@ -1700,6 +1776,7 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	}
 	interp_end_cm(&in);
 	interp_flush(&in);
+	ps->nlive--;
 	strbuf_release(&in.lit);
 	if (in.list->nkids == 0)
 		return mkconst_str(ps, "", 0, line);
@@ -1764,19 +1841,22 @@ static const struct builtin_def builtins[] = {
 	{ "db_get_prop", B_DB_GET_PROP, 0 },
 	{ "db_get_type", B_DB_GET_TYPE, 0 },
 	{ "scalar", B_SCALAR, 1 },
+	{ "time", B_TIME, 2 },
+	{ "localtime", B_LOCALTIME, 1 },
+	{ "gmtime", B_GMTIME, 1 },
 	{ NULL, 0, 0 }
 };
 
 static const char *const unsupported_words[] = {
-	"system",   "exec",    "open",	   "close",    "opendir",  "readdir",
-	"print",    "printf",  "require",  "fork",     "kill",	   "unlink",
-	"rename",   "mkdir",   "rmdir",	   "chmod",    "chown",	   "eval",
-	"do",	    "sysopen", "syscall",  "readpipe", "binmode",  "select",
-	"socket",   "exit",    "dump",	   "goto",     "chdir",	   "symlink",
-	"link",	    "utime",   "truncate", "flock",    "sleep",	   "bless",
-	"tie",	    "format",  "write",	   "read",     "sysread",  "syswrite",
-	"seek",	    "tell",    "eof",	   "getc",     "readline", "glob",
-	"local $/", NULL
+	"system", "exec",    "open",	 "close",    "opendir",	 "readdir",
+	"print",  "printf",  "require",	 "fork",     "kill",	 "unlink",
+	"rename", "mkdir",   "rmdir",	 "chmod",    "chown",	 "eval",
+	"do",	  "sysopen", "syscall",	 "readpipe", "binmode",	 "select",
+	"socket", "exit",    "dump",	 "goto",     "chdir",	 "symlink",
+	"link",	  "utime",   "truncate", "flock",    "sleep",	 "bless",
+	"tie",	  "format",  "write",	 "read",     "sysread",	 "syswrite",
+	"seek",	  "tell",    "eof",	 "getc",     "readline", "glob",
+	"pack",	  "unpack",  "local $/", NULL
 };
 
 static const struct builtin_def *
@@ -1921,6 +2001,19 @@ parse_builtin(struct parser *ps, const struct builtin_def *b)
 				/* sort $subref LIST */
 				unsupported(ps, ps->tok.line, "sort SUBNAME",
 					    12);
+			}
+			if (b->id == B_SORT && ps->tok.t == T_IDENT &&
+			    !find_builtin(&ps->tok) && !next_is(ps, ",") &&
+			    !next_is(ps, "::") && !next_is(ps, "->")) {
+				/* sort SUBNAME LIST: sort { SUBNAME() } LIST */
+				struct node *c =
+					mknode(ps, N_CALL, ps->tok.line);
+				c->s = arena_strndup(ps->prog, ps->tok.s,
+						     ps->tok.len);
+				c->slen = ps->tok.len;
+				f->a = mknode(ps, N_BLOCK, ps->tok.line);
+				node_add(ps, f->a, c);
+				lx_next(ps);
 			}
 			if (b->id != B_SORT) {
 				f->a = parse_assign(ps);
@@ -2190,6 +2283,37 @@ parse_anon_hash(struct parser *ps, int line)
 }
 
 static struct node *parse_sub_body(struct parser *ps, struct node *def);
+static struct node *parse_list(struct parser *ps);
+
+static int
+ends_expression(struct parser *ps)
+{
+	return ps->tok.t == T_EOF || is_op(ps, ";") || is_op(ps, "}") ||
+	       is_op(ps, ")") || is_word(ps, "if") || is_word(ps, "unless") ||
+	       is_word(ps, "or") || is_word(ps, "and") || is_op(ps, ":");
+}
+
+/* jump: 'return' [ list ] | 'next' | 'last' (also inside expressions:
+   `$x || next`) */
+static struct node *
+parse_jump(struct parser *ps)
+{
+	int line = ps->tok.line;
+	struct node *n;
+
+	if (is_word(ps, "return")) {
+		n = mknode(ps, N_RETURN, line);
+		lx_next(ps);
+		if (!ends_expression(ps))
+			n->a = parse_list(ps);
+		return n;
+	}
+	n = mknode(ps, is_word(ps, "next") ? N_NEXT : N_LAST, line);
+	lx_next(ps);
+	if (ps->tok.t == T_IDENT && !ends_expression(ps))
+		unsupported(ps, line, "loop label", 10);
+	return n;
+}
 
 /* Bareword: builtin, sub call, class name, or string before => */
 static struct node *
@@ -2238,7 +2362,7 @@ parse_word(struct parser *ps)
 	if (is_unsupported_word(&t))
 		unsupported(ps, t.line, t.s, t.len);
 	if (word_is(&t, "return") || word_is(&t, "next") || word_is(&t, "last"))
-		syntax_error(ps);
+		return parse_jump(ps);
 	lx_next(ps);
 	/* Class->method */
 	if (is_op(ps, "->") || is_op(ps, "::")) {
@@ -2395,6 +2519,12 @@ parse_subscripts(struct parser *ps, struct node *n)
 		int line = ps->tok.line;
 		int implied = (n->type == N_ELEM || n->type == N_HELEM) &&
 			      (is_op(ps, "[") || is_op(ps, "{"));
+		if (is_op(ps, "->") && (n->type == N_MYHV || n->type == N_GHV ||
+					n->type == N_MYAV || n->type == N_GAV))
+			perr(ps, line, "Can't use %s as a reference",
+			     n->type == N_MYHV || n->type == N_GHV
+				     ? "a hash"
+				     : "an array");
 		if (is_op(ps, "->") || implied) {
 			if (!implied)
 				lx_next(ps);
@@ -2585,9 +2715,11 @@ binop_prec(const struct parser *ps, int *op)
 		{ ".", 9 },   { "*", 10 },  { "/", 10 },  { "%", 10 },
 		{ "x", 10 },  { "=~", 11 }, { "!~", 11 }, { NULL, 0 },
 	};
-	if (t->t != T_OP && t->t != T_IDENT)
+	if ((t->t != T_OP && t->t != T_IDENT) || t->len > 3)
 		return 0;
 	for (size_t i = 0; table[i].s; i++) {
+		if (table[i].s[0] != t->s[0])
+			continue;
 		size_t n = strlen(table[i].s);
 		if (t->len == n && memcmp(t->s, table[i].s, n) == 0) {
 			if (t->t == T_IDENT &&
@@ -2651,6 +2783,8 @@ parse_binary(struct parser *ps, int minprec)
 
 	enter(ps);
 	l = parse_unary(ps);
+	if (is_op(ps, "~~"))
+		unsupported(ps, ps->tok.line, "~~", 2);
 	while ((prec = binop_prec(ps, &op)) && prec >= minprec) {
 		struct token t = ps->tok;
 		int line = t.line;
@@ -2960,16 +3094,21 @@ static struct node *
 parse_sub_body(struct parser *ps, struct node *def)
 {
 	int save_in = ps->in_sub, save_slots = ps->nslots;
-	size_t save_base = ps->sub_base;
+	size_t save_base = ps->sub_base, save_outer = ps->outer_base;
+	struct node *save_sub = ps->cur_sub;
 
 	ps->in_sub = 1;
+	ps->outer_base = save_in ? save_base : 0;
 	ps->sub_base = ps->nvars;
 	ps->nslots = 0;
+	ps->cur_sub = def;
 	def->b = parse_block(ps);
 	def->slot = ps->nslots; /* frame size */
 	ps->in_sub = save_in;
 	ps->sub_base = save_base;
+	ps->outer_base = save_outer;
 	ps->nslots = save_slots;
+	ps->cur_sub = save_sub;
 	return def;
 }
 
@@ -3168,6 +3307,8 @@ parse_statement(struct parser *ps)
 		n->flags |= 1; /* bare block: a loop that runs once */
 		goto out;
 	}
+	if (ps->tok.t == T_IDENT && next_is(ps, ":") && !next_is(ps, "::"))
+		unsupported(ps, line, "loop label", 10);
 	if (ps->tok.t == T_IDENT) {
 		if (is_word(ps, "if") || is_word(ps, "unless")) {
 			n = parse_if(ps);
@@ -3224,25 +3365,6 @@ parse_statement(struct parser *ps)
 		}
 		if (is_word(ps, "BEGIN") || is_word(ps, "END"))
 			unsupported(ps, line, ps->tok.s, ps->tok.len);
-		if (is_word(ps, "return")) {
-			n = mknode(ps, N_RETURN, line);
-			lx_next(ps);
-			if (!(ps->tok.t == T_EOF || is_op(ps, ";") ||
-			      is_op(ps, "}") || is_word(ps, "if") ||
-			      is_word(ps, "unless")))
-				n->a = parse_expr(ps);
-			n = parse_modifiers(ps, n);
-			end_statement(ps);
-			goto out;
-		}
-		if (is_word(ps, "next") || is_word(ps, "last")) {
-			n = mknode(ps, is_word(ps, "next") ? N_NEXT : N_LAST,
-				   line);
-			lx_next(ps);
-			n = parse_modifiers(ps, n);
-			end_statement(ps);
-			goto out;
-		}
 	}
 	n = parse_expr(ps);
 	n = parse_modifiers(ps, n);
@@ -3272,6 +3394,8 @@ tmpl_parse(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
 	ps.lx.line = line;
 	ps.lx.want_term = 1;
 	if (setjmp(ps.jb)) {
+		while (ps.nlive > 0)
+			strbuf_release(ps.live[--ps.nlive]);
 		free(ps.vars);
 		prog_unref(prog);
 		return NULL;

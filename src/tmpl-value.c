@@ -78,6 +78,10 @@ obj_release(struct obj *o)
 		if (o->u.c.prog)
 			prog_unref(o->u.c.prog);
 		free(o->u.c.name);
+		for (int i = 0; i < o->u.c.ncap; i++)
+			obj_unref(o->u.c.cap[i]);
+		free(o->u.c.cap);
+		free(o->u.c.capslot);
 		break;
 	case OK_DB:
 		if (o->u.d.owned)
@@ -92,13 +96,36 @@ obj_release(struct obj *o)
 	}
 }
 
+/*
+ * Releasing a container releases what it holds: done with an explicit
+ * stack rather than recursion, so that a deeply nested structure
+ * (`$x = [$x] for 1..1e6`) cannot exhaust the C stack.
+ */
+static struct obj **pending;
+static size_t npending, apending;
+static int releasing;
+
 void
 obj_unref(struct obj *o)
 {
 	if (!o || --o->refcnt)
 		return;
+	if (releasing) {
+		if (npending == apending)
+			pending = xgrow(pending, &apending, npending + 1,
+					sizeof(*pending));
+		pending[npending++] = o;
+		return;
+	}
+	releasing = 1;
 	obj_release(o);
 	free(o);
+	while (npending) {
+		o = pending[--npending];
+		obj_release(o);
+		free(o);
+	}
+	releasing = 0;
 }
 
 void
@@ -375,6 +402,23 @@ val_iv(const struct val *v)
 	return (int64_t)nv;
 }
 
+/* Decimal integer, without printf's overhead (the hot path of output). */
+static void
+fmt_iv(int64_t iv, struct strbuf *out)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+	uint64_t u = iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (iv < 0)
+		*--p = '-';
+	strbuf_add(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /* Perl prints an NV with "%.15g". */
 void
 fmt_nv(double nv, struct strbuf *out)
@@ -421,7 +465,7 @@ val_append(const struct val *v, struct strbuf *out)
 	case VT_UNDEF:
 		break;
 	case VT_IV:
-		strbuf_addf(out, "%lld", (long long)v->u.iv);
+		fmt_iv(v->u.iv, out);
 		break;
 	case VT_UV:
 		strbuf_addf(out, "%llu", (unsigned long long)v->u.iv);

@@ -43,6 +43,7 @@ hang  record-b    30
 long  blocker     10
 other record-a    10
 empty
+noaction template /etc/x.conf
 EOF
 DESTDIR=$R sh "$src/events/install-events.sh" "$T/events.list" || exit 1
 A=$R/etc/e-smith/events/actions
@@ -128,13 +129,23 @@ EOF
 mask <"$T/log" >"$T/got"
 check "log lines (ESMITH.md section 4)" "$T/want" "$T/got"
 
+# -v shows every handler's output as it comes.
+"$SE" -v ev one 2>&1 >/dev/null | grep '^  ' >"$T/got"
+cat >"$T/want" <<'EOF'
+  S10record-a: record-a says hello
+  S15fails: fails: about to fail
+  S15fails: fails: on stderr
+  zz-plain: record-a says hello
+EOF
+check "-v shows all handler output" "$T/want" "$T/got"
+
 # -- a hung handler ---------------------------------------------------------------
 rm -f "$R/out"
 ESMITH_EVENT_LOG=$T/hanglog "$SE" --timeout 1 hang 2>"$T/stderr"
 echo "exit $?" >>"$T/stderr"
 cat >"$T/want" <<'EOF'
 signal-event: hang: S10record-a ok, X s
-signal-event: hang: S20sleeper killed: time limit reached (status 15), X s
+signal-event: hang: S20sleeper killed: time limit of 1 s reached (status 15), X s
   S20sleeper: sleeping
 signal-event: hang: S30record-b ok, X s
 signal-event: event hang failed: 1 of 3 handlers failed
@@ -168,6 +179,20 @@ check "a bad time limit is a usage error" "$T/want" "$T/stderr"
 echo "exit $?" >>"$T/stderr"
 echo "exit 0" >"$T/want"
 check "an event without handlers succeeds" "$T/want" "$T/stderr"
+
+"$SE" noaction 2>"$T/stderr"
+echo "exit $?" >>"$T/stderr"
+cat >"$T/want" <<'EOF'
+signal-event: noaction: S05generic_template_expand failed (cannot run: No such file or directory), X s
+signal-event: event noaction failed: 1 of 1 handlers failed
+exit 1
+EOF
+mask <"$T/stderr" >"$T/got"
+check "a missing implicit action fails the event" "$T/want" "$T/got"
+rm -f "$R/out"
+env -u ESMITH_ROOT "$SE" --root "$R" other one 2>/dev/null
+echo "a: 2 args: other one" >"$T/want"
+check "--root DIR instead of ESMITH_ROOT" "$T/want" "$R/out"
 
 # -- the event lock -----------------------------------------------------------------
 mkfifo "$R/fifo"

@@ -158,8 +158,7 @@ START_TEST(test_event_handlers_order)
 	for (i = 0; i < hs.n; i++) {
 		ck_assert_str_eq(hs.v[i].name, want[i]);
 		ck_assert_int_eq(hs.v[i].executable,
-				 strcmp(want[i], "S25noexec") != 0 &&
-					 !hs.v[i].implicit);
+				 strcmp(want[i], "S25noexec") != 0);
 	}
 	ck_assert_int_eq(hs.v[0].implicit, 1);
 	ck_assert_ptr_nonnull(strstr(hs.v[0].path,
@@ -266,6 +265,27 @@ START_TEST(test_event_run_captures_lines)
 }
 END_TEST
 
+START_TEST(test_event_run_long_line_split)
+{
+	struct lines l = { STRBUF_INIT, 0, 0, NULL };
+	struct event_result r;
+	size_t xs = 0;
+	const char *p;
+
+	/* A line longer than the line buffer comes in pieces, none lost. */
+	ck_assert_int_eq(run_sh("i=0; while [ $i -lt 2500 ]; do "
+				"printf xxxxxxxx; i=$((i+1)); done; echo",
+				0, &l, &r),
+			 0);
+	ck_assert_int_eq(r.status, 0);
+	for (p = l.out.buf; *p; p++)
+		xs += *p == 'x';
+	ck_assert_uint_eq(xs, 20000);
+	ck_assert_ptr_nonnull(strstr(l.out.buf, "]\nt 1 [x"));
+	strbuf_release(&l.out);
+}
+END_TEST
+
 START_TEST(test_event_run_exit_status)
 {
 	struct lines l = { STRBUF_INIT, 0, 0, NULL };
@@ -322,6 +342,31 @@ START_TEST(test_event_run_timeout_kills_group)
 	ck_assert_int_eq(r.timed_out, 1);
 	ck_assert(WIFSIGNALED(r.status));
 	ck_assert_int_eq(WTERMSIG(r.status), SIGTERM);
+	p = strstr(l.out.buf, "[pid ");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p, "[pid %ld]", &child), 1);
+	for (i = 0; i < 250 && !process_gone((pid_t)child); i++)
+		usleep(20000);
+	ck_assert(process_gone((pid_t)child));
+	strbuf_release(&l.out);
+}
+END_TEST
+
+START_TEST(test_event_run_timeout_kills_stragglers)
+{
+	struct lines l = { STRBUF_INIT, 0, 0, NULL };
+	struct event_result r;
+	long child = 0;
+	const char *p;
+	int i;
+
+	/* The handler dies at SIGTERM; its child ignores SIGTERM and must
+	   not outlive it. */
+	ck_assert_int_eq(run_sh("(trap '' TERM; exec sleep 60) & "
+				"echo \"pid $!\"; wait",
+				1, &l, &r),
+			 0);
+	ck_assert_int_eq(r.timed_out, 1);
 	p = strstr(l.out.buf, "[pid ");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(sscanf(p, "[pid %ld]", &child), 1);
@@ -623,10 +668,12 @@ event_suite(void)
 	tcase_add_test(tc, test_event_handlers_explicit_wins);
 	tcase_add_test(tc, test_event_handlers_missing_event);
 	tcase_add_test(tc, test_event_run_captures_lines);
+	tcase_add_test(tc, test_event_run_long_line_split);
 	tcase_add_test(tc, test_event_run_exit_status);
 	tcase_add_test(tc, test_event_run_cannot_exec);
 	tcase_add_test(tc, test_event_run_timeout_kills_group);
 	tcase_add_test(tc, test_event_run_timeout_sigkill);
+	tcase_add_test(tc, test_event_run_timeout_kills_stragglers);
 	tcase_add_test(tc, test_event_run_background_keeps_pipe);
 	tcase_add_test(tc, test_event_signal_runs_all);
 	tcase_add_test(tc, test_event_signal_all_ok);

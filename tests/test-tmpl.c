@@ -237,6 +237,33 @@ static const struct tcase unsupported[] = {
 	{ "{ 1/0 }", NULL, "Illegal division by zero" },
 };
 
+/* Lexer and parser errors: where (fragment:line) and what. */
+static const struct tcase errors[] = {
+	{ "{ 1;\n2 +;\n}", NULL, "frag:2: syntax error near ';'" },
+	{ "a\nb\n{ 1;\n die 'x' }", "a\nb\n", "frag:4: x" },
+	{ "{ \"open string }", NULL, "frag:1: can't find string terminator" },
+	{ "{ my $x = ; }", NULL, "frag:1: syntax error near ';'" },
+	{ "{ $OUT .= <<EOT;\nno end\n}", NULL,
+	  "frag:1: can't find string terminator \"EOT\"" },
+	{ "{ 'a' =~ /a/q }", NULL, "unknown regexp modifier \"/q\"" },
+	{ "{ use strict; $y = 1 }", NULL,
+	  "frag:1: Global symbol \"$y\" requires explicit package name" },
+	{ "{ use strict; our $y = 1; my %h = (a => 1); $y . $h{a} }", "11",
+	  NULL },
+	{ "{ use strict; my $r = 'name'; @$r }", NULL,
+	  "Can't use string (\"name\") as an ARRAY ref while \"strict refs\"" },
+	{ "{ my @l = (1); 'x' ~~ @l }", NULL, "unsupported construct '~~'" },
+	{ "{ [1, 2}", NULL, "frag:1: syntax error" },
+	{ "{ foo(1, }", NULL, "frag:1: syntax error" },
+	{ "{ 1 }\n{ 2 +* }\n{ 3 }", "1\n\n3", "frag:2: syntax error" },
+	{ "{ $x->method }", NULL,
+	  "Can't call method \"method\" on an undefined value" },
+	{ "{ my %h = (a => 1); %h->{a} }", NULL, "frag:1:" },
+	{ "{ 'x' =~ /(/ }", NULL, "frag:1: invalid regex" },
+	{ "{ LABEL: for (1) { next LABEL } }", NULL,
+	  "unsupported construct 'loop label'" },
+};
+
 static const char *const confdb =
 	"DomainName=example.com\n"
 	"sshd=service|TCPPort|22|status|enabled\n"
@@ -284,9 +311,109 @@ TABLE_TEST(strings, strings, NULL)
 TABLE_TEST(control, control, NULL)
 TABLE_TEST(regexes, regexes, NULL)
 TABLE_TEST(unsupported, unsupported, NULL)
+TABLE_TEST(errors, errors, NULL)
 TABLE_TEST(dbvars, dbvars, confdb)
 
 #define N(t) ((int)(sizeof(t) / sizeof(t[0])))
+
+/*
+ * The case files tests/tmpl/NAME.cases (format in tests/tmpl/lang-oracle.pl,
+ * which checks the same expectations against Perl's Text::Template).
+ */
+static const char *const case_files[] = { "values.cases", "constructs.cases",
+					  "realistic.cases" };
+
+struct file_case {
+	char *name, *src, *out, *err;
+};
+
+static void
+take(struct strbuf *sb, char **dst)
+{
+	if (sb->len && sb->buf[sb->len - 1] == '\n')
+		strbuf_setlen(sb, sb->len - 1);
+	*dst = strbuf_detach(sb, NULL);
+}
+
+static struct file_case *
+read_cases(const char *file, size_t *n)
+{
+	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT,
+		      part = STRBUF_INIT;
+	struct file_case *cases = NULL;
+	size_t alloc = 0;
+	const char *src = getenv("SRCDIR");
+	int where = 0; /* 0 none, 1 src, 2 out */
+
+	*n = 0;
+	strbuf_addf(&path, "%s/tests/tmpl/%s", src ? src : "..", file);
+	ck_assert_msg(strbuf_read_file(&text, path.buf, 0) == 0, "%s",
+		      path.buf);
+	for (char *l = text.buf; l < text.buf + text.len;) {
+		char *nl = memchr(l, '\n', (size_t)(text.buf + text.len - l));
+		size_t len = nl ? (size_t)(nl - l)
+				: (size_t)(text.buf + text.len - l);
+		struct file_case *c = *n ? &cases[*n - 1] : NULL;
+		if (len >= 4 && memcmp(l, "=== ", 4) == 0) {
+			if (c && where == 2)
+				take(&part, &c->out);
+			cases = xgrow(cases, &alloc, *n + 1, sizeof(*cases));
+			c = &cases[(*n)++];
+			memset(c, 0, sizeof(*c));
+			c->name = xstrndup(l + 4, len - 4);
+			where = 1;
+		} else if (c && len == 10 && memcmp(l, "--- output", 10) == 0) {
+			take(&part, &c->src);
+			where = 2;
+		} else if (c && len > 10 && memcmp(l, "--- error ", 10) == 0) {
+			take(&part, &c->src);
+			c->err = xstrndup(l + 10, len - 10);
+			where = 0;
+		} else if (where) {
+			strbuf_add(&part, l, len);
+			strbuf_addch(&part, '\n');
+		}
+		l = nl ? nl + 1 : text.buf + text.len;
+	}
+	if (*n && where == 2)
+		take(&part, &cases[*n - 1].out);
+	strbuf_release(&part);
+	strbuf_release(&text);
+	strbuf_release(&path);
+	return cases;
+}
+
+START_TEST(test_tmpl_case_files)
+{
+	size_t n;
+	struct file_case *cases = read_cases(case_files[_i], &n);
+
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct file_case *c = &cases[i];
+		struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+		struct tmpl_ctx *ctx = tmpl_ctx_new();
+		int rc = tmpl_expand_fragment(ctx, "frag", c->src,
+					      strlen(c->src), &out, &err);
+		if (c->err)
+			ck_assert_msg(rc < 0, "%s: %s: expected an error",
+				      case_files[_i], c->name);
+		else
+			ck_assert_msg(rc == 0 && strcmp(out.buf, c->out) == 0,
+				      "%s: %s: got '%s' (%s), expected '%s'",
+				      case_files[_i], c->name, out.buf, err.buf,
+				      c->out);
+		tmpl_ctx_free(ctx);
+		strbuf_release(&out);
+		strbuf_release(&err);
+		free(c->name);
+		free(c->src);
+		free(c->out);
+		free(c->err);
+	}
+	free(cases);
+}
+END_TEST
 
 START_TEST(test_tmpl_package_shared)
 {
@@ -397,7 +524,9 @@ tmpl_suite(void)
 	tcase_add_loop_test(tc, test_tmpl_control, 0, N(control));
 	tcase_add_loop_test(tc, test_tmpl_regexes, 0, N(regexes));
 	tcase_add_loop_test(tc, test_tmpl_unsupported, 0, N(unsupported));
+	tcase_add_loop_test(tc, test_tmpl_errors, 0, N(errors));
 	tcase_add_loop_test(tc, test_tmpl_dbvars, 0, N(dbvars));
+	tcase_add_loop_test(tc, test_tmpl_case_files, 0, N(case_files));
 	tcase_add_test(tc, test_tmpl_package_shared);
 	tcase_add_test(tc, test_tmpl_more_data_and_eval_string);
 	tcase_add_test(tc, test_tmpl_limits);
