@@ -56,17 +56,41 @@ lock=${WITH_DOCKERD_LOCK:-/run/smeserver-docker-dockerd.lock}
 wait_lock=${WITH_DOCKERD_WAIT:-1800}
 wait_start=${WITH_DOCKERD_START:-60}
 
-exec 9>"$lock" || {
-	echo "with-dockerd.sh: cannot open lock file $lock" >&2
-	exit 1
-}
-if ! flock -n 9; then
+# The lock is held by flock(1) itself, never by this script's children
+# (-o): a container shim that outlives its engine cannot keep it.
+if [ "${WITH_DOCKERD_LOCKED:-}" != "$lock" ]; then
+	export WITH_DOCKERD_LOCKED="$lock"
+	flock -n -o -E 200 "$lock" sh "$0" "$@"
+	rc=$?
+	[ $rc = 200 ] || exit $rc
 	echo "with-dockerd.sh: waiting for $lock (another engine is running)" >&2
-	if ! flock -w "$wait_lock" 9; then
+	flock -w "$wait_lock" -o -E 200 "$lock" sh "$0" "$@"
+	rc=$?
+	if [ $rc = 200 ]; then
 		echo "with-dockerd.sh: lock $lock still held after ${wait_lock}s" >&2
 		exit 1
 	fi
+	exit $rc
 fi
+unset WITH_DOCKERD_LOCKED
+
+# The container shims of the engine whose directory is $1, and the
+# containers they run: left only when that engine was killed, they would
+# keep their addresses on the shared bridge.
+kill_shims() {
+	for p in /proc/[0-9]*; do
+		cmd=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
+		case $cmd in
+		*containerd-shim*"-address $1/exec/"*)
+			shim=${p#/proc/}
+			for c in $(ps -o pid= --ppid "$shim"); do
+				kill -KILL "$c" 2>/dev/null
+			done
+			kill -KILL "$shim" 2>/dev/null
+			;;
+		esac
+	done
+}
 
 # The engine a previous run could not stop (the script itself was killed):
 # we hold the lock, so whatever dockerd that run left is stale.
@@ -85,6 +109,7 @@ if [ -s "$runpid" ]; then
 	fi
 	case $olddir in
 	/tmp/smedockerd.*)
+		kill_shims "$olddir"
 		grep -o " $olddir/[^ ]*" /proc/mounts 2>/dev/null | sort -r |
 			while read -r m; do umount -l "$m" 2>/dev/null; done
 		rm -rf "$olddir"
@@ -113,6 +138,7 @@ cleanup() {
 		fi
 		wait "$dpid" 2>/dev/null
 	fi
+	kill_shims "$dir"
 	# Whatever the engine left mounted below its directories.
 	grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -135,7 +161,7 @@ dockerd \
 	--pidfile "$pidfile" \
 	-H "unix://$sock" \
 	--userland-proxy=true \
-	>"$log" 2>&1 9>&- &
+	>"$log" 2>&1 &
 dpid=$!
 echo "$dpid $dir" >"$runpid"
 
@@ -164,7 +190,7 @@ WITH_DOCKERD_SOCKET=$sock
 WITH_DOCKERD_DIR=$dir
 export DOCKER_HOST WITH_DOCKERD_SOCKET WITH_DOCKERD_DIR
 
-"$@" 9>&-
+"$@"
 status=$?
 cleanup
 exit $status
