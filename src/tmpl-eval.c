@@ -112,6 +112,12 @@ ev_glob(struct ev *e, const char *name, size_t len, enum okind kind)
 	struct hash *h = kind == OK_SCALAR  ? &e->ctx->sv
 			 : kind == OK_ARRAY ? &e->ctx->av
 					    : &e->ctx->hv;
+	if (!hash_get(h, name, len))
+		tmpl_lazy_global(e->ctx,
+				 kind == OK_SCALAR  ? '$'
+				 : kind == OK_ARRAY ? '@'
+						    : '%',
+				 name, len);
 	return hash_fetch(h, name, len, kind);
 }
 

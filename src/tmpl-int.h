@@ -368,9 +368,18 @@ struct tmpl_ctx {
 	   installed again before each fragment, as each fragment is filled
 	   in with the same variables; undef deletes the name */
 	struct hash reinst;
+	/* the configuration database, installed lazily: a record's variables
+	   are made when a fragment first names them */
+	struct db *lazydb;
+	int lazy_scalars_only;
 	struct obj *pos_obj; /* pos() of the last m//g in scalar context */
 	size_t pos_off;
 };
+
+/* Make the package variable `sigil name` from the configuration database
+   if it is a record not installed yet (tmpl.c). */
+void tmpl_lazy_global(struct tmpl_ctx *ctx, char sigil, const char *name,
+		      size_t len);
 
 /* Parse one code block. Returns NULL with a message on error. */
 struct prog *tmpl_parse(struct tmpl_ctx *ctx, const char *src, size_t len,

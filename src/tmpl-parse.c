@@ -622,7 +622,8 @@ ident_wants_term(const char *s, size_t len)
 		"local",   NULL
 	};
 	for (size_t i = 0; words[i]; i++)
-		if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
+		if (words[i][0] == s[0] && strlen(words[i]) == len &&
+		    memcmp(words[i], s, len) == 0)
 			return 1;
 	return 0;
 }
@@ -633,7 +634,8 @@ is_quote_word(const char *s, size_t len)
 	static const char *const words[] = { "q",  "qq", "qw", "m",  "s",
 					     "tr", "y",	 "qr", "qx", NULL };
 	for (size_t i = 0; words[i]; i++)
-		if (strlen(words[i]) == len && memcmp(words[i], s, len) == 0)
+		if (words[i][0] == s[0] && strlen(words[i]) == len &&
+		    memcmp(words[i], s, len) == 0)
 			return 1;
 	return 0;
 }
@@ -1135,6 +1137,12 @@ glob_for(struct parser *ps, char sigil, const char *name, size_t len)
 		kind = OK_SCALAR;
 		break;
 	}
+	if (!hash_get(h, name, len))
+		tmpl_lazy_global(ctx,
+				 sigil == '@'	? '@'
+				 : sigil == '%' ? '%'
+						: '$',
+				 name, len);
 	struct obj *o = hash_fetch(h, name, len, kind);
 	p->globs =
 		xgrow(p->globs, &p->aglobs, p->nglobs + 1, sizeof(*p->globs));
@@ -1768,11 +1776,18 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 				continue;
 			}
 		}
-		if (in.casemod)
+		if (in.casemod) {
 			interp_casemod_char(&in, (unsigned char)c);
-		else
-			strbuf_addch(&in.lit, c);
-		p++;
+			p++;
+			continue;
+		}
+		/* a run of ordinary bytes */
+		const char *q = p + 1;
+		while (q < end && *q != '\\' && *q != '$' && *q != '@' &&
+		       *q != '\n')
+			q++;
+		strbuf_add(&in.lit, p, (size_t)(q - p));
+		p = q;
 	}
 	interp_end_cm(&in);
 	interp_flush(&in);
@@ -1863,7 +1878,8 @@ static const struct builtin_def *
 find_builtin(const struct token *t)
 {
 	for (size_t i = 0; builtins[i].name; i++)
-		if (word_is(t, builtins[i].name))
+		if (builtins[i].name[0] == t->s[0] &&
+		    word_is(t, builtins[i].name))
 			return &builtins[i];
 	return NULL;
 }
@@ -1872,7 +1888,8 @@ static int
 is_unsupported_word(const struct token *t)
 {
 	for (size_t i = 0; unsupported_words[i]; i++)
-		if (word_is(t, unsupported_words[i]))
+		if (unsupported_words[i][0] == t->s[0] &&
+		    word_is(t, unsupported_words[i]))
 			return 1;
 	return 0;
 }

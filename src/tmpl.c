@@ -77,10 +77,9 @@ apply_sv(struct tmpl_ctx *ctx, const char *name, size_t nlen,
 	val_free(&o->u.sv);
 	val_copy(&o->u.sv, v);
 	if (v->t == VT_UNDEF) {
-		if ((o = hash_get(&ctx->av, name, nlen)))
-			arr_clear(&o->u.a);
-		if ((o = hash_get(&ctx->hv, name, nlen)))
-			hash_clear(&o->u.h);
+		/* the whole name goes: also keeps a record from coming back */
+		arr_clear(&hash_fetch(&ctx->av, name, nlen, OK_ARRAY)->u.a);
+		hash_clear(&hash_fetch(&ctx->hv, name, nlen, OK_HASH)->u.h);
 	}
 }
 
@@ -114,6 +113,49 @@ reinstall(struct tmpl_ctx *ctx)
 				 &h->e[i].v->u.sv);
 }
 
+/* The hash %key of a record: its properties and its type. */
+static void
+install_record_hash(struct tmpl_ctx *ctx, struct db_record *rec,
+		    const char *key, size_t klen)
+{
+	struct obj *hv = hash_fetch(&ctx->hv, key, klen, OK_HASH);
+	const char *type = db_record_type(rec);
+	struct obj *sv = obj_new(OK_SCALAR);
+
+	hash_clear(&hv->u.h);
+	val_set_str(&sv->u.sv, type, strlen(type));
+	hash_store(&hv->u.h, "type", 4, sv);
+	for (size_t p = 0; p < db_record_nprops(rec); p++) {
+		const char *n = db_record_prop_name(rec, p);
+		const char *v = db_record_prop_value(rec, p);
+		sv = obj_new(OK_SCALAR);
+		val_set_str(&sv->u.sv, v, strlen(v));
+		hash_store(&hv->u.h, n, strlen(n), sv);
+	}
+}
+
+void
+tmpl_lazy_global(struct tmpl_ctx *ctx, char sigil, const char *name, size_t len)
+{
+	struct db_record *rec;
+	char *key;
+
+	if (!ctx->lazydb || sigil == '@' || !len || memchr(name, 0, len))
+		return;
+	key = xstrndup(name, len);
+	rec = db_get(ctx->lazydb, key);
+	if (rec && sigil == '$') {
+		struct strbuf raw = STRBUF_INIT;
+		db_record_raw(rec, &raw);
+		set_sv(ctx, key, raw.buf, raw.len);
+		strbuf_release(&raw);
+	} else if (rec && sigil == '%' && !ctx->lazy_scalars_only &&
+		   db_record_nprops(rec) > 0) {
+		install_record_hash(ctx, rec, key, len);
+	}
+	free(key);
+}
+
 void
 tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
 			int all_records_as_scalars)
@@ -121,33 +163,20 @@ tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
 	struct strbuf raw = STRBUF_INIT;
 	struct obj *conf = obj_new(OK_HASH);
 
+	/* $confref holds every raw value; %key and $key are made when a
+	   fragment names them (tmpl_lazy_global) */
 	for (size_t i = 0; i < db_count(db); i++) {
 		struct db_record *rec = db_record_at(db, i);
 		const char *key = db_record_key(rec);
-		size_t klen = strlen(key);
+		struct obj *sv = obj_new(OK_SCALAR);
 		strbuf_reset(&raw);
 		db_record_raw(rec, &raw);
-		set_sv(ctx, key, raw.buf, raw.len);
-		struct obj *sv = obj_new(OK_SCALAR);
 		val_set_str(&sv->u.sv, raw.buf, raw.len);
-		hash_store(&conf->u.h, key, klen, sv);
-		if (all_records_as_scalars || db_record_nprops(rec) == 0)
-			continue;
-		struct obj *hv = hash_fetch(&ctx->hv, key, klen, OK_HASH);
-		hash_clear(&hv->u.h);
-		const char *type = db_record_type(rec);
-		sv = obj_new(OK_SCALAR);
-		val_set_str(&sv->u.sv, type, strlen(type));
-		hash_store(&hv->u.h, "type", 4, sv);
-		for (size_t p = 0; p < db_record_nprops(rec); p++) {
-			const char *n = db_record_prop_name(rec, p);
-			const char *v = db_record_prop_value(rec, p);
-			sv = obj_new(OK_SCALAR);
-			val_set_str(&sv->u.sv, v, strlen(v));
-			hash_store(&hv->u.h, n, strlen(n), sv);
-		}
+		hash_store(&conf->u.h, key, strlen(key), sv);
 	}
 	strbuf_release(&raw);
+	ctx->lazydb = db;
+	ctx->lazy_scalars_only = all_records_as_scalars;
 	obj_unref(ctx->confdb);
 	ctx->confdb = tmpl_db_object(db, db_name(db), "esmith::ConfigDB", 0);
 	struct obj *o = hash_fetch(&ctx->sv, "DB", 2, OK_SCALAR);
@@ -224,8 +253,18 @@ tmpl_ctx_more_data(struct tmpl_ctx *ctx, const char *src, const char *where,
 		   struct strbuf *err)
 {
 	struct val v = { VT_UNDEF, { 0 } };
+	struct strbuf code = STRBUF_INIT;
+	int rc;
 
-	if (eval_src(ctx, src, strlen(src), where, 1, &v, err) < 0)
+	/* the value is an expression: a leading { is a hash, not a block */
+	while (*src == ' ' || *src == '\t' || *src == '\n')
+		src++;
+	if (*src == '{')
+		strbuf_addch(&code, '+');
+	strbuf_addstr(&code, src);
+	rc = eval_src(ctx, code.buf, code.len, where, 1, &v, err);
+	strbuf_release(&code);
+	if (rc < 0)
 		return -1;
 	if (v.t != VT_REF || v.u.ref->kind != OK_HASH) {
 		strbuf_addf(err, "%s: MORE_DATA is not a hash reference\n",
@@ -291,8 +330,19 @@ split_fragment(const char *where, const char *t, size_t len, struct strbuf *buf,
 			cur = buf->len;                                \
 		}                                                      \
 	} while (0)
+	strbuf_grow(buf, len);
 	for (size_t i = 0; i < len; i++) {
 		char c = t[i];
+		if (c != '\\' && c != '{' && c != '}' && c != '\n') {
+			/* a run of ordinary bytes */
+			size_t j = i + 1;
+			while (j < len && t[j] != '\\' && t[j] != '{' &&
+			       t[j] != '}' && t[j] != '\n')
+				j++;
+			strbuf_add(buf, t + i, j - i);
+			i = j - 1;
+			continue;
+		}
 		if (c == '\\' && i + 1 < len && t[i + 1] == '\\') {
 			size_t j = i + 2;
 			while (j < len && t[j] == '\\')

@@ -450,6 +450,14 @@ START_TEST(test_tmpl_more_data_and_eval_string)
 	ck_assert_int_eq(
 		tmpl_expand_fragment(ctx, "f", f, strlen(f), &out, &err), 0);
 	ck_assert_str_eq(out.buf, "x 1 2 v");
+	/* a leading { is a hash even when a block would be guessed */
+	strbuf_reset(&out);
+	ck_assert_int_eq(
+		tmpl_ctx_more_data(ctx, "{ %h, THIS => undef }", "meta", &err),
+		0);
+	ck_assert_int_eq(
+		tmpl_expand_fragment(ctx, "f", f, strlen(f), &out, &err), 0);
+	ck_assert_str_eq(out.buf, " 1 2 v");
 	strbuf_reset(&out);
 	ck_assert_int_eq(
 		tmpl_eval_string(ctx, "0640", "PERMS", &out, &undef, &err), 0);
