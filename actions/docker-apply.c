@@ -104,8 +104,10 @@ load_specs(struct dockspec_config *cfg, struct dockspec **specs, size_t *n,
 	problems = dockspec_load_run_specs(names, *n, cfg, specs, err);
 	free(names);
 	dockspec_free_all(db_specs, *n);
-	if (problems)
+	if (problems) {
+		*n = 0;
 		return problems;
+	}
 	*order = xcalloc(*n ? *n : 1, sizeof(**order));
 	if (dockspec_start_order(*specs, *n, *order) < 0) {
 		strbuf_addstr(err, "link cycle in the run specs\n");

@@ -1084,6 +1084,8 @@ dockspec_free_all(struct dockspec *specs, size_t n)
 {
 	size_t i;
 
+	if (!specs)
+		return;
 	for (i = 0; i < n; i++)
 		dockspec_release(&specs[i]);
 	free(specs);

@@ -38,7 +38,7 @@ say "$db" docker_containers set db service status enabled \
 	Image smetest/busybox:1 TCPPort '' MountPath /data \
 	Cmd '["httpd","-f","-p","3306","-h","/data"]'
 say "$db" docker_containers set web service status enabled \
-	Image smetest/busybox:1 PortMapping custom PortMappingPorts "$port:80" \
+	Image smetest/busybox:1 TCPPort 80 PortMapping custom PortMappingPorts "$port:80" \
 	Interlinked db WebAlias web MaxMemory 32M MaxCpu 0.5 \
 	MountPath /www DataMountWrite no
 say "$db" docker_containers show

@@ -63,7 +63,7 @@ db docker_containers set db service status enabled Image smetest/busybox:1 \
 	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data \
 	TCPPort ""
 db docker_containers set web service status enabled Image smetest/busybox:1 \
-	Cmd "httpd -f -p 80 -h /www" PortMapping custom \
+	Cmd "httpd -f -p 80 -h /www" TCPPort 80 PortMapping custom \
 	PortMappingPorts "$port:80" access private Interlinked db \
 	MountPath /www DataMountWrite no MaxMemory 32M MaxCpu 0.5 \
 	Env "GREETING=hello world,MODE=test" WebAlias web

@@ -41,8 +41,16 @@ configuration: docker: Network 'host': expected a network name (lowercase letter
 docker-validate: 4 problems, nothing applied
 EXP
 
-# good records: silent success
+# good records, but no run specs yet: docker-apply says so and stops
 rm "$root/home/e-smith/db/configuration"
+status=0
+DOCKER_HOST=unix://$root/no-such.sock "$act/docker-apply" --root "$root" \
+	2>"$root/out" || status=$?
+[ "$status" = 1 ] || { echo "docker-apply: exit $status, expected 1"; exit 1; }
+grep -q "containers/db.yml: No such file or directory (run docker-specs first)" "$root/out"
+grep -q "2 problems, nothing applied" "$root/out"
+
+# good records: silent success
 "$act/docker-validate" --root "$root" >"$root/out" 2>&1
 [ ! -s "$root/out" ]
 echo "docker-validate: ok"
