@@ -6,14 +6,41 @@
  * target is recorded for adjust-services (ESMITH_EVENT_CHANGES). Unlike
  * the original, a template that fails to expand fails the action.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "event.h"
 #include "expand.h"
 #include "util.h"
 #include "banned.h"
+
+/*
+ * The target's directory, below the root, made when missing: a sandbox
+ * root has no package to provide /etc/sysconfig and the like.
+ */
+static int
+make_parent(const char *target)
+{
+	char *path = esmith_path(target);
+	char *slash = strrchr(path, '/');
+	struct stat st;
+	int ret = 0;
+
+	*slash = '\0';
+	if (*path && stat(path, &st) < 0 && errno == ENOENT) {
+		ret = mkdir_p(path, 0755);
+		if (ret < 0)
+			fprintf(stderr,
+				"generic_template_expand: %s: cannot create "
+				"the directory %s: %s\n",
+				target, path, strerror(-ret));
+	}
+	free(path);
+	return ret;
+}
 
 static int
 expand_one(const char *event, const char *target)
@@ -25,11 +52,18 @@ expand_one(const char *event, const char *target)
 
 	o.target = target;
 	o.more_data = more;
+	if (make_parent(target) < 0)
+		return -1;
 	ret = expand_template(&o, &err);
 	if (ret < 0) {
 		strbuf_chomp(&err);
-		fprintf(stderr, "generic_template_expand: %s: %s\n", target,
-			err.buf);
+		/* The messages name the target themselves when they can. */
+		if (!strstr(err.buf, target))
+			fprintf(stderr, "generic_template_expand: %s: %s\n",
+				target, err.buf);
+		else
+			fprintf(stderr, "generic_template_expand: %s\n",
+				err.buf);
 	} else if (ret > 0) {
 		printf("generic_template_expand: %s: updated\n", target);
 		strbuf_reset(&err);

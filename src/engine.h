@@ -43,7 +43,8 @@
  *
  * The client keeps a call counter (struct engine_stats): every HTTP request
  * counts as a call; POST, PUT and DELETE requests also count as mutating
- * calls. Tests and benchmarks use it to assert "no mutating call was made".
+ * calls, except engine_container_wait() (a POST that changes nothing).
+ * Tests and benchmarks use it to assert "no mutating call was made".
  */
 
 /* The API version used when the engine supports it, and the minimum. */
@@ -196,7 +197,7 @@ const struct engine_endpoint *engine_get_endpoint(const struct engine *e);
 
 struct engine_stats {
 	unsigned long calls;	/* every HTTP request, the handshake included */
-	unsigned long mutating; /* POST, PUT and DELETE requests */
+	unsigned long mutating; /* POST, PUT and DELETE requests but wait */
 };
 void engine_get_stats(const struct engine *e, struct engine_stats *st);
 void engine_reset_stats(struct engine *e);

@@ -430,9 +430,11 @@ expand_meta_read(struct expand_metas *ms, const char *target,
 	strbuf_addf(&where, "%s/%s", EXPAND_METADATA,
 		    target + (target[0] == '/'));
 	fp = esmith_path(where.buf);
-	if (stat(fp, &st) == 0 && S_ISREG(st.st_mode))
+	if (stat(fp, &st) < 0)
+		st.st_mode = 0;
+	if (S_ISREG(st.st_mode))
 		ret = expand_meta_read_file(ms, fp, where.buf, err);
-	else if (stat(fp, &st) == 0 && S_ISDIR(st.st_mode))
+	else if (S_ISDIR(st.st_mode))
 		ret = expand_meta_read_dir(ms, fp, where.buf, err);
 	free(fp);
 	strbuf_release(&where);
@@ -881,6 +883,26 @@ expand_remove_rpm_leftovers(const char *path)
 	strbuf_release(&sb);
 }
 
+/* A new output's directory is created when missing (0755). */
+static int
+expand_make_parent(const char *path, const char *name, struct strbuf *err)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int ret = 0, r;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &st) < 0 && (r = mkdir_p(dir, 0755)) < 0) {
+			expand_err(err, "%s: cannot create its directory: %s",
+				   name, strerror(-r));
+			ret = -1;
+		}
+	}
+	free(dir);
+	return ret;
+}
+
 static int
 expand_write(const char *path, const char *name, const struct strbuf *text,
 	     const struct strbuf *old, const struct stat *st, int exists,
@@ -894,6 +916,8 @@ expand_write(const char *path, const char *name, const struct strbuf *text,
 		ret = expand_fix_owner(path, name, st, o, err);
 		goto out;
 	}
+	if (!exists && expand_make_parent(path, name, err) < 0)
+		goto out;
 	strbuf_addf(&tmp, "%s.XXXXXX", path);
 	fd = mkstemp(tmp.buf);
 	if (fd < 0) {

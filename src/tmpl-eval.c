@@ -69,9 +69,41 @@ slot_get(struct ev *e, int slot, enum okind kind)
 {
 	struct obj **s = &e->fr->slots[slot];
 
-	if (!*s)
+	if (!*s) {
 		*s = obj_new(kind);
+		(*s)->fresh = 1;
+	}
 	return *s;
+}
+
+/* A code object for a sub definition, bound to the outer variables it
+   uses (taken from the running frame). */
+static struct obj *
+make_code(struct ev *e, struct prog *p, struct node *def)
+{
+	struct obj *c = obj_new(OK_CODE);
+
+	c->u.c.prog = p;
+	p->refcnt++;
+	c->u.c.body = def->b;
+	c->u.c.nslots = def->slot;
+	if (def->s)
+		c->u.c.name = xstrndup(def->s, def->slen);
+	if (def->ncaps) {
+		c->u.c.ncap = def->ncaps;
+		c->u.c.cap = xcalloc((size_t)def->ncaps, sizeof(*c->u.c.cap));
+		c->u.c.capslot = xcalloc((size_t)def->ncaps, sizeof(int));
+		for (int i = 0; i < def->ncaps; i++) {
+			int sig = def->caps[3 * i + 2];
+			enum okind kind = sig == '@'   ? OK_ARRAY
+					  : sig == '%' ? OK_HASH
+						       : OK_SCALAR;
+			c->u.c.cap[i] =
+				obj_ref(slot_get(e, def->caps[3 * i], kind));
+			c->u.c.capslot[i] = def->caps[3 * i + 1];
+		}
+	}
+	return c;
 }
 
 struct obj *
@@ -398,7 +430,10 @@ ev_my(struct ev *e, struct node *n)
 		else
 			continue; /* our: the package variable itself */
 		struct obj **s = &e->fr->slots[v->slot];
-		if (*s && (*s)->refcnt == 1) {
+		if (*s && (*s)->fresh) {
+			/* first declaration of a variable a sub captured */
+			(*s)->fresh = 0;
+		} else if (*s && (*s)->refcnt == 1) {
 			struct obj *o = *s;
 			if (kind == OK_SCALAR)
 				val_free(&o->u.sv);
@@ -1521,13 +1556,7 @@ ev_install_subs(struct ev *e, struct prog *p, struct node *n)
 	if (!n)
 		return;
 	if (n->type == N_SUBDEF) {
-		struct obj *c = obj_new(OK_CODE);
-		c->u.c.prog = p;
-		p->refcnt++;
-		c->u.c.body = n->b;
-		c->u.c.nslots = n->slot;
-		c->u.c.name = xstrndup(n->s, n->slen);
-		hash_store(&e->ctx->cv, n->s, n->slen, c);
+		hash_store(&e->ctx->cv, n->s, n->slen, make_code(e, p, n));
 		return;
 	}
 	if (n->type == N_BLOCK || n->type == N_IF || n->type == N_FOREACH ||
@@ -1559,6 +1588,8 @@ ev_call(struct ev *e, struct obj *code, struct obj *argv, int want,
 	fr.nslots = code->u.c.nslots;
 	fr.args = obj_ref(argv);
 	fr.want = want;
+	for (int i = 0; i < code->u.c.ncap; i++)
+		fr.slots[code->u.c.capslot[i]] = obj_ref(code->u.c.cap[i]);
 	if (e->depth + 1 > e->ctx->lim.max_depth) {
 		ev_die(e, line, "nesting too deep");
 		goto out;
@@ -2252,15 +2283,9 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		val_set_ref(out, hv);
 		break;
 	}
-	case N_ANONSUB: {
-		struct obj *c = obj_new(OK_CODE);
-		c->u.c.prog = e->prog;
-		e->prog->refcnt++;
-		c->u.c.body = n->b;
-		c->u.c.nslots = n->slot;
-		val_set_ref(out, c);
+	case N_ANONSUB:
+		val_set_ref(out, make_code(e, e->prog, n));
 		break;
-	}
 	case N_CALL:
 	case N_CALLREF:
 	case N_METHOD:

@@ -68,6 +68,10 @@ struct code {
 	struct node *body;
 	int nslots;
 	char *name;
+	/* closures: outer `my` variables, placed in slots capslot[] */
+	struct obj **cap;
+	int *capslot;
+	int ncap;
 };
 
 struct dbobj {
@@ -86,6 +90,7 @@ struct recobj {
 struct obj {
 	unsigned refcnt;
 	unsigned char kind;
+	unsigned char fresh; /* a `my` slot not yet declared */
 	union {
 		struct val sv;
 		struct arr a;
@@ -323,6 +328,8 @@ struct node {
 	struct obj *glob; /* package variable (owned ref) */
 	struct regex *re;
 	struct node *repl; /* s/// replacement expression */
+	int *caps;	   /* sub: captured (outer slot, inner slot, sigil) */
+	int ncaps;
 	const char *tr_from, *tr_to;
 	size_t tr_flen, tr_tlen;
 };

@@ -137,7 +137,9 @@ struct parser {
 	size_t nvars, avars;
 	int nslots;
 	int in_sub;
-	size_t sub_base; /* first var of the current sub */
+	size_t sub_base;      /* first var of the current sub */
+	size_t outer_base;    /* first var of the function around it */
+	struct node *cur_sub; /* the sub being parsed */
 	int strict_vars, strict_refs;
 	/* strbufs in use by nested interpolations, released on error */
 	struct strbuf *live[64];
@@ -1180,6 +1182,29 @@ strict_exempt(const char *name, size_t len)
 }
 
 static int
+declare_my(struct parser *ps, char sigil, const char *name, size_t len);
+
+/* A sub uses a `my` variable of the code around it: it gets a slot of its
+   own, bound to the outer variable when the sub is made. */
+static int
+capture(struct parser *ps, int outer, char sigil, const char *name, size_t len)
+{
+	struct node *s = ps->cur_sub;
+	int inner = declare_my(ps, sigil, name, len);
+	int *caps =
+		arena_alloc(ps->prog, (size_t)(s->ncaps + 1) * 3 * sizeof(int));
+
+	if (s->ncaps)
+		memcpy(caps, s->caps, (size_t)s->ncaps * 3 * sizeof(int));
+	caps[s->ncaps * 3] = outer;
+	caps[s->ncaps * 3 + 1] = inner;
+	caps[s->ncaps * 3 + 2] = sigil;
+	s->caps = caps;
+	s->ncaps++;
+	return inner;
+}
+
+static int
 lookup_my(struct parser *ps, char sigil, const char *name, size_t len)
 {
 	for (size_t i = ps->nvars; i-- > ps->sub_base;) {
@@ -1191,11 +1216,15 @@ lookup_my(struct parser *ps, char sigil, const char *name, size_t len)
 	if (ps->in_sub) {
 		for (size_t i = ps->sub_base; i-- > 0;) {
 			const struct scope_var *v = &ps->vars[i];
-			if (v->slot >= 0 && v->sigil == sigil &&
-			    v->len == len && memcmp(v->name, name, len) == 0)
+			if (v->slot < 0 || v->sigil != sigil || v->len != len ||
+			    memcmp(v->name, name, len) != 0)
+				continue;
+			if (i < ps->outer_base)
 				perr(ps, ps->tok.line,
-				     "unsupported construct 'closure over my %c%.*s'",
+				     "unsupported construct 'closure over my %c%.*s "
+				     "in a nested sub'",
 				     sigil, (int)len, name);
+			return capture(ps, v->slot, sigil, name, len);
 		}
 	}
 	return -1;
@@ -3029,16 +3058,21 @@ static struct node *
 parse_sub_body(struct parser *ps, struct node *def)
 {
 	int save_in = ps->in_sub, save_slots = ps->nslots;
-	size_t save_base = ps->sub_base;
+	size_t save_base = ps->sub_base, save_outer = ps->outer_base;
+	struct node *save_sub = ps->cur_sub;
 
 	ps->in_sub = 1;
+	ps->outer_base = save_in ? save_base : 0;
 	ps->sub_base = ps->nvars;
 	ps->nslots = 0;
+	ps->cur_sub = def;
 	def->b = parse_block(ps);
 	def->slot = ps->nslots; /* frame size */
 	ps->in_sub = save_in;
 	ps->sub_base = save_base;
+	ps->outer_base = save_outer;
 	ps->nslots = save_slots;
+	ps->cur_sub = save_sub;
 	return def;
 }
 

@@ -78,6 +78,10 @@ obj_release(struct obj *o)
 		if (o->u.c.prog)
 			prog_unref(o->u.c.prog);
 		free(o->u.c.name);
+		for (int i = 0; i < o->u.c.ncap; i++)
+			obj_unref(o->u.c.cap[i]);
+		free(o->u.c.cap);
+		free(o->u.c.capslot);
 		break;
 	case OK_DB:
 		if (o->u.d.owned)

@@ -60,12 +60,17 @@ db configuration set docker service status enabled Network smetest
 # defaults every container of this image inherits
 db docker_images setprop smetest/busybox MaxMemory 64M StopTimeout 1
 db docker_containers set db service status enabled Image smetest/busybox:1 \
-	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data
+	Cmd '["httpd","-f","-p","3306","-h","/data"]' MountPath /data \
+	TCPPort ""
 db docker_containers set web service status enabled Image smetest/busybox:1 \
 	Cmd "httpd -f -p 80 -h /www" PortMapping custom \
 	PortMappingPorts "$port:80" access private Interlinked db \
 	MountPath /www DataMountWrite no MaxMemory 32M MaxCpu 0.5 \
 	Env "GREETING=hello world,MODE=test" WebAlias web
+# the host's network and a named volume; first by priority
+db docker_containers set vol service status enabled Image smetest/busybox:1 \
+	Cmd "sleep 1000000" TCPPort '' network host DataMount container \
+	MountPath /v InterLinkPriority 1
 
 # A container that is not ours: never touched.
 docker run -d --name foreign smetest/busybox:1 >/dev/null
@@ -76,6 +81,7 @@ step "first docker-update"
 specs
 "$inst/docker-apply" --root "$root" --dry-run >"$root/plan"
 cat >"$root/plan.expected" <<EOF
+create vol (missing), then start
 create db (missing), then start
 create web (missing), then start
 EOF
@@ -86,6 +92,16 @@ event docker-update || { cat "$root/event.log"; fail "docker-update failed"; }
 grep -q "create web (missing)" "$root/event.log" || fail "$(cat "$root/event.log")"
 grep -q '^other_args="--data-root /home/e-smith/files/docker -H unix:///var/run/docker.sock"$' \
 	"$root/etc/sysconfig/docker" || fail "/etc/sysconfig/docker not generated"
+
+step "status view"
+"$root/sbin/e-smith/docker-status" --root "$root" >"$root/status"
+cat >"$root/status.expected" <<EOF
+NAME  WANTED   ACTUAL   UPDATE   IMAGE              PORTS                    MEMORY  URLS
+vol   running  running  in sync  smetest/busybox:1  -                        64M     -
+db    running  running  in sync  smetest/busybox:1  -                        64M     -
+web   running  running  in sync  smetest/busybox:1  127.0.0.1:$port->80/tcp  32M     http://localhost/web/
+EOF
+diff -u "$root/status.expected" "$root/status"
 
 step "inspect: every property applied"
 datadir=$root/home/e-smith/files/docker-data
@@ -109,6 +125,11 @@ datadir=$root/home/e-smith/files/docker-data
 [ "$(field web '.Mounts[0].Source')" = "$datadir/web/www" ] || fail "web data dir"
 [ "$(field web '.Mounts[0].RW')" = false ] || fail "DataMountWrite no"
 [ "$(field db '.Mounts[0].RW')" = true ] || fail "db mount read-write"
+[ "$(field vol .HostConfig.NetworkMode)" = host ] || fail "network host"
+[ "$(field vol '.Mounts[0].Type')" = volume ] || fail "DataMount container"
+[ "$(field vol '.Mounts[0].Name')" = vol_v ] || fail "volume name"
+[ "$(field db .HostConfig.PortBindings)" = "{}" ] || [ "$(field db .HostConfig.PortBindings)" = null ] ||
+	fail "db publishes ports"
 for c in web db; do
 	inspect "$c" | jq -r '.Mounts[] | select(.Type == "bind") | .Source' |
 		while read -r src; do
@@ -216,6 +237,8 @@ event docker-stop web || fail "docker-stop failed: $(cat "$root/event.log")"
 [ "$(db docker_containers getprop web status)" = disabled ] || fail "status not set"
 [ "$(field web .State.Running)" = false ] || fail "web still running"
 [ "$(field db .State.Running)" = true ] || fail "docker-stop web stopped db"
+"$root/sbin/e-smith/docker-status" --root "$root" >"$root/status"
+grep -Eq "^web +stopped +stopped +in sync " "$root/status" || fail "$(cat "$root/status")"
 docker stop -t 1 db >/dev/null
 event docker-start web || fail "docker-start failed: $(cat "$root/event.log")"
 grep -q "start db (not running)" "$root/event.log" || fail "db not started first"
@@ -224,11 +247,30 @@ grep -q "start web (not running)" "$root/event.log" || fail "web not started"
 [ "$(field web .State.Running)" = true ] || fail "web not running"
 [ "$(field db .State.Running)" = true ] || fail "db not running"
 
+step "the image tag moves: its containers are recreated, data kept"
+ESMITH_ROOT=$root sh "$SRCDIR/tests/make-test-image.sh" smetest/busybox:1 >/dev/null
+webid=$(field web .Id)
+specs
+"$inst/docker-apply" --root "$root" --dry-run >"$root/plan"
+grep -q "^recreate web (image changed: sha256:" "$root/plan" || fail "plan: $(cat "$root/plan")"
+[ "$(grep -c "image changed" "$root/plan")" = 3 ] || fail "plan: $(cat "$root/plan")"
+update >"$root/log"
+[ "$(field web .Id)" != "$webid" ] || fail "web not recreated for its new image"
+[ "$(curl -sf "http://127.0.0.1:$port/index.html")" = "web page" ] ||
+	fail "web data lost with the new image"
+update >"$root/log"
+[ "$(mutating)" = 0 ] || fail "not converged after the image change"
+
 step "record deleted: container gone, data kept"
+db docker_containers delete vol
 db docker_containers delete web
+"$root/sbin/e-smith/docker-status" --root "$root" >"$root/status"
+grep -Eq "^web +\(no record\) +running +remove " "$root/status" || fail "$(cat "$root/status")"
 update >"$root/log"
 grep -q "^remove web (its record is gone)" "$root/log" || fail "$(cat "$root/log")"
 api /containers/web/json >/dev/null 2>&1 && fail "web still exists"
 [ -f "$datadir/web/www/index.html" ] || fail "web data removed"
+api /containers/vol/json >/dev/null 2>&1 && fail "vol still exists"
+api /volumes/vol_v >/dev/null || fail "named volume removed"
 [ "$(field foreign .State.Running)" = true ] || fail "foreign container touched"
 echo "docker-engine: ok"

@@ -31,6 +31,7 @@ tpl-update  template  /etc/test/a.conf
 tpl-update  template  /etc/test/b.conf
 tpl-update  service   svc  reload  /etc/test/a.conf
 tpl-update  service   other  restart  /etc/test/b.conf
+newdir      template  /etc/newdir/sub/c.conf
 EOF
 DESTDIR=$R sh "$src/events/install-events.sh" "$T/list" || exit 1
 A=$R/etc/e-smith/events/actions
@@ -95,5 +96,13 @@ grep -q "S05generic_template_expand failed (exit status 1)" "$T/err" &&
 check "the failed target is untouched" "$T/a.before" "$R/etc/test/a.conf"
 grep -q "b changed for tpl-update" "$R/etc/test/b.conf" && ok "the other target is expanded" ||
 	fail "the other target is expanded"
+
+# A target whose directory does not exist yet (a fresh sandbox root).
+mkdir -p "$R/etc/e-smith/templates/etc/newdir/sub/c.conf"
+printf 'c for { $EVENT }\n' >"$R/etc/e-smith/templates/etc/newdir/sub/c.conf/10main"
+"$SE" newdir 2>"$T/err" || { fail "newdir"; cat "$T/err"; }
+grep -v '^#' "$R/etc/newdir/sub/c.conf" >"$T/got"
+echo "c for newdir" >"$T/want"
+check "the target's directory is made when missing" "$T/want" "$T/got"
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }

@@ -112,7 +112,38 @@ printf '# begin\ndomain example.com\nport 22\n' > "$tmp/want"
 check "--output_filename with ESMITH_ROOT" "$tmp/want" "$root/etc/other.conf"
 [ ! -e "$root/etc/t.conf" ] && ok "target itself not written" || fail "target itself not written"
 
-# 8. usage errors exit 255 with the usage on stderr; --help on stdout
+# 8. a new output's missing directory is created
+reset_root
+put /etc/e-smith/templates/etc/new/dir/n.conf/10a 'new { $DomainName }
+'
+"$et" --root "$root" /etc/new/dir/n.conf
+printf '# begin\nnew example.com\n' > "$tmp/want"
+check "missing directories created" "$tmp/want" "$root/etc/new/dir/n.conf"
+[ "$(stat -c %a "$root/etc/new/dir")" = 755 ] && ok "new directory mode 755" || fail "new directory mode 755"
+
+# 9. --expand_queue: the given directories only, highest first
+reset_root
+put /srv/q1/etc/t.conf/10a 'q1 { $DomainName }
+'
+put /srv/q2/etc/t.conf/10a 'q2
+'
+put /srv/q2/etc/t.conf/20b 'q2b
+'
+"$et" --root "$root" --expand_queue=/srv/q1:/srv/q2 /etc/t.conf
+printf '# begin\nq1 example.com\nq2b\n' > "$tmp/want"
+check "--expand_queue" "$tmp/want" "$root/etc/t.conf"
+
+# 10. DELETE in the metadata; a dry run only says so
+put /etc/e-smith/templates.metadata/etc/t.conf 'DELETE=1
+'
+"$et" --root "$root" --dry-run /etc/t.conf > "$tmp/out"
+echo '/etc/t.conf: would be deleted' > "$tmp/want"
+check "dry-run of DELETE" "$tmp/want" "$tmp/out"
+[ -e "$root/etc/t.conf" ] && ok "dry-run keeps the file" || fail "dry-run keeps the file"
+"$et" --root "$root" /etc/t.conf
+[ ! -e "$root/etc/t.conf" ] && ok "DELETE removes the output" || fail "DELETE removes the output"
+
+# 11. usage errors exit 255 with the usage on stderr; --help on stdout
 for args in "" "--bogus /etc/t.conf" "relative/path" "/a /b"; do
 	# shellcheck disable=SC2086
 	"$et" --root "$root" $args > "$tmp/out" 2> "$tmp/err"

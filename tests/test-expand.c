@@ -381,6 +381,93 @@ START_TEST(test_expand_no_templates)
 }
 END_TEST
 
+START_TEST(test_expand_owner_by_name_below_root)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct stat st;
+
+	put("/etc/passwd",
+	    "root:x:0:0::/root:/bin/sh\nsvc:x:4242:4243::/:/bin/false\n");
+	put("/etc/group", "root:x:0:\nsvcgrp:x:4343:\n");
+	put("/etc/e-smith/templates.metadata/etc/t.conf/UID", "'svc'");
+	put("/etc/e-smith/templates.metadata/etc/t.conf/GID", "'svcgrp'");
+	ck_assert_int_eq(expand("/etc/t.conf", &err), 1);
+	ck_assert_str_eq(err.buf, "");
+	st = stat_of("/etc/t.conf");
+	ck_assert_uint_eq(st.st_uid, 4242);
+	ck_assert_uint_eq(st.st_gid, 4343);
+	strbuf_release(&err);
+}
+END_TEST
+
+START_TEST(test_expand_bad_owner_or_perms_writes_nothing)
+{
+	static const char *const bad[] = {
+		"UID=\"nosuchuser\"\n",	  "GID=\"nosuchgroup\"\n",
+		"PERMS=\"rw-r--r--\"\n",  "PERMS=077777\n",
+		"OUTPUT_TYPE=\"pipe\"\n",
+	};
+	static const char *const msg[] = {
+		"UID 'nosuchuser': no such user",
+		"GID 'nosuchgroup': no such group",
+		"PERMS 'rw-r--r--': expected a mode such as 0644",
+		"PERMS '32767': expected a mode such as 0644",
+		"OUTPUT_TYPE 'pipe': expected file or string",
+	};
+	struct strbuf err = STRBUF_INIT;
+	char *text;
+
+	put("/etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+	put("/etc/group", "root:x:0:\n");
+	put("/etc/e-smith/templates.metadata/etc/t.conf", bad[_i]);
+	put("/etc/t.conf", "old\n");
+	ck_assert_int_eq(expand("/etc/t.conf", &err), -1);
+	ck_assert_msg(strstr(err.buf, msg[_i]), "got '%s'", err.buf);
+	text = get("/etc/t.conf");
+	ck_assert_str_eq(text, "old\n");
+	ck_assert_int_eq(count_entries("/etc"),
+			 4); /* e-smith group passwd t.conf */
+	free(text);
+	strbuf_release(&err);
+}
+END_TEST
+
+START_TEST(test_expand_dry_run_new_file)
+{
+	struct strbuf err = STRBUF_INIT, diff = STRBUF_INIT;
+	struct expand_opts o = { 0 };
+
+	o.target = "/etc/t.conf";
+	o.dry_run = 1;
+	o.diff = &diff;
+	ck_assert_int_eq(expand_template(&o, &err), 1);
+	ck_assert_str_eq(diff.buf,
+			 "--- /dev/null\n+++ /etc/t.conf (expanded)\n"
+			 "@@ -0,0 +1,3 @@\n+# begin\n+a example.com\n+b 22\n");
+	ck_assert_int_eq(exists("/etc/t.conf"), 0);
+	strbuf_release(&err);
+	strbuf_release(&diff);
+}
+END_TEST
+
+START_TEST(test_expand_dry_run_mode_change)
+{
+	struct strbuf err = STRBUF_INIT, diff = STRBUF_INIT;
+	struct expand_opts o = { 0 };
+
+	ck_assert_int_eq(expand("/etc/t.conf", &err), 1);
+	put("/etc/e-smith/templates.metadata/etc/t.conf", "PERMS=0600\n");
+	o.target = "/etc/t.conf";
+	o.dry_run = 1;
+	o.diff = &diff;
+	ck_assert_int_eq(expand_template(&o, &err), 1);
+	ck_assert_str_eq(diff.buf, "/etc/t.conf: mode 0644 -> 0600\n");
+	ck_assert_uint_eq(stat_of("/etc/t.conf").st_mode & 07777, 0644);
+	strbuf_release(&err);
+	strbuf_release(&diff);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -405,6 +492,11 @@ main(void)
 	tcase_add_test(tc, test_expand_skips_backup_names);
 	tcase_add_test(tc, test_expand_queue_option);
 	tcase_add_test(tc, test_expand_no_templates);
+	tcase_add_test(tc, test_expand_owner_by_name_below_root);
+	tcase_add_loop_test(tc, test_expand_bad_owner_or_perms_writes_nothing,
+			    0, 5);
+	tcase_add_test(tc, test_expand_dry_run_new_file);
+	tcase_add_test(tc, test_expand_dry_run_mode_change);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

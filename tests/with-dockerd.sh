@@ -68,6 +68,31 @@ if ! flock -n 9; then
 	fi
 fi
 
+# The engine a previous run could not stop (the script itself was killed):
+# we hold the lock, so whatever dockerd that run left is stale.
+runpid=${lock%.lock}.pid
+if [ -s "$runpid" ]; then
+	read -r old olddir <"$runpid"
+	if [ -n "$old" ] && [ "$(cat "/proc/$old/comm" 2>/dev/null)" = dockerd ]; then
+		echo "with-dockerd.sh: stopping a stale dockerd ($old) left by an earlier run" >&2
+		kill -TERM "$old" 2>/dev/null
+		i=0
+		while [ -d "/proc/$old" ] && [ $i -lt 300 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$old" 2>/dev/null
+	fi
+	case $olddir in
+	/tmp/smedockerd.*)
+		grep -o " $olddir/[^ ]*" /proc/mounts 2>/dev/null | sort -r |
+			while read -r m; do umount -l "$m" 2>/dev/null; done
+		rm -rf "$olddir"
+		;;
+	esac
+	rm -f "$runpid"
+fi
+
 dir=$(mktemp -d /tmp/smedockerd.XXXXXX) || exit 1
 sock=$dir/docker.sock
 log=${WITH_DOCKERD_LOG:-$dir/dockerd.log}
@@ -92,6 +117,7 @@ cleanup() {
 	grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$dir" 2>/dev/null
+	rm -f "$runpid"
 }
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
@@ -109,8 +135,9 @@ dockerd \
 	--pidfile "$pidfile" \
 	-H "unix://$sock" \
 	--userland-proxy=true \
-	>"$log" 2>&1 &
+	>"$log" 2>&1 9>&- &
 dpid=$!
+echo "$dpid $dir" >"$runpid"
 
 i=0
 limit=$((wait_start * 10))

@@ -206,12 +206,31 @@ sub db_get_prop {
 	return $p{$prop};
 }
 
+# --- esmith::templates: nested expansion from a fragment ------------------
+
+package esmith::templates;
+
+sub import {
+	no strict 'refs';
+	my $caller = caller;
+	*{"${caller}::processTemplate"} = \&processTemplate;
+}
+
+# Only the string form is needed inside a fragment.
+sub processTemplate {
+	my ($p) = @_;
+	my %r = EsmithOracle::expand(root => $EsmithOracle::ROOT,
+		target => $p->{TEMPLATE_PATH}, params => $p);
+	die join("\n", @{ $r{errors} }) . "\n" if @{ $r{errors} };
+	return $r{text};
+}
+
 package EsmithOracle;
 
 # `use esmith::ConfigDB;` and friends in fragments load nothing.
 $INC{"esmith/$_.pm"} = __FILE__
 	for qw(ConfigDB AccountsDB HostsDB NetworksDB DomainsDB
-	DockerContainersDB DockerImagesDB db util DB/db);
+	DockerContainersDB DockerImagesDB db util DB/db templates);
 
 # What the subset refuses: make Perl refuse it too.
 BEGIN {
@@ -312,6 +331,7 @@ sub expand {
 		DELETE => 0,
 		FILTER => undef,
 	);
+	@p{ keys %{ $o{params} } } = values %{ $o{params} } if $o{params};
 	my %meta = _metadata($o{target});
 	@p{ keys %meta } = values %meta;
 	$p{OUTPUT_FILENAME} ||= $p{TEMPLATE_PATH};
