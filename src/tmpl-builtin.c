@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "db.h"
 #include "tmpl-eval.h"
@@ -1238,7 +1239,7 @@ ev_exists_delete(struct ev *e, struct node *n, int want, struct list *out,
 		return;
 	}
 	if (k->type == N_HELEM || (k->type == N_HSLICE && del)) {
-		struct obj *hv = ev_hv(e, k->a, 0);
+		struct obj *hv = ev_hv(e, k->a, vivify_rvalue(k->a));
 		struct list keys = { 0 };
 		if (k->type == N_HELEM) {
 			struct val kv = { VT_UNDEF, { 0 } };
@@ -1278,7 +1279,7 @@ ev_exists_delete(struct ev *e, struct node *n, int want, struct list *out,
 		return;
 	}
 	if (k->type == N_ELEM) {
-		struct obj *av = ev_av(e, k->a, 0);
+		struct obj *av = ev_av(e, k->a, vivify_rvalue(k->a));
 		struct val iv = { VT_UNDEF, { 0 } };
 		ev_sv(e, k->b, &iv);
 		int64_t i = val_iv(&iv);
@@ -1943,6 +1944,47 @@ ev_qr(struct ev *e, struct node *n, struct list *out, struct val *sout)
 	val_free(&p);
 }
 
+/* localtime / gmtime: nine fields in list context, ctime text else. */
+static void
+ev_time(struct ev *e, struct node *n, int want, struct list *out,
+	struct val *sout)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+					    "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+					      "May", "Jun", "Jul", "Aug",
+					      "Sep", "Oct", "Nov", "Dec" };
+	struct val v = { VT_UNDEF, { 0 } };
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (n->nkids) {
+		ev_sv(e, n->kids[0], &v);
+		t = (time_t)val_iv(&v);
+		val_free(&v);
+	}
+	if (e->ctl)
+		return;
+	if (!(n->op == B_GMTIME ? gmtime_r(&t, &tm) : localtime_r(&t, &tm))) {
+		ret_undef(out, sout);
+		return;
+	}
+	if (want == WANT_LIST && !sout) {
+		int f[] = { tm.tm_sec,	tm.tm_min,  tm.tm_hour,
+			    tm.tm_mday, tm.tm_mon,  tm.tm_year,
+			    tm.tm_wday, tm.tm_yday, tm.tm_isdst };
+		for (size_t i = 0; i < 9; i++)
+			ret_iv(out, NULL, f[i]);
+		return;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s %s %2d %02d:%02d:%02d %d", days[tm.tm_wday % 7],
+		    months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, tm.tm_year + 1900);
+	ret_str(out, sout, sb.buf, sb.len);
+	strbuf_release(&sb);
+}
+
 void
 ev_func(struct ev *e, struct node *n, int want, struct list *out,
 	struct val *sout)
@@ -2102,6 +2144,13 @@ ev_func(struct ev *e, struct node *n, int want, struct list *out,
 		return;
 	case B_FILETEST:
 		ev_filetest(e, n, out, sout);
+		return;
+	case B_TIME:
+		ret_iv(out, sout, (int64_t)time(NULL));
+		return;
+	case B_LOCALTIME:
+	case B_GMTIME:
+		ev_time(e, n, want, out, sout);
 		return;
 	case B_SCALAR: {
 		struct val v = { VT_UNDEF, { 0 } };

@@ -262,6 +262,18 @@ ev_hv(struct ev *e, struct node *n, int create)
 	return NULL;
 }
 
+/*
+ * An element read through a reference held in a variable or an element
+ * (`$u->{a}`, `$h{a}{b}`) creates that reference when it is undefined, as
+ * Perl's rvalue autovivification does.
+ */
+int
+vivify_rvalue(const struct node *n)
+{
+	return (n->type == N_RV2HV || n->type == N_RV2AV) &&
+	       is_lvalue_node(n->a);
+}
+
 int
 is_lvalue_node(const struct node *n)
 {
@@ -703,8 +715,11 @@ val_uv(const struct val *v)
 
 	if (val_num3(v, &iv, &nv))
 		return (uint64_t)iv;
+	if (isnan(nv))
+		return 0;
 	if (nv < 0)
-		return (uint64_t)(int64_t)nv;
+		return nv <= -9223372036854775808.0 ? (uint64_t)INT64_MIN
+						    : (uint64_t)(int64_t)nv;
 	if (nv >= 18446744073709551615.0)
 		return UINT64_MAX;
 	return (uint64_t)nv;
@@ -1773,13 +1788,13 @@ ev_range(struct ev *e, struct node *n, struct list *out)
 		strbuf_release(&tmp);
 		goto out;
 	}
-	if (!val_num(&a, &ia, &na))
-		ia = (int64_t)na;
-	if (!val_num(&b, &ib, &nb))
-		ib = (int64_t)nb;
+	ia = val_iv(&a);
+	ib = val_iv(&b);
+	(void)na;
+	(void)nb;
 	if (ib >= ia) {
 		uint64_t cnt = (uint64_t)ib - (uint64_t)ia + 1;
-		if (cnt > e->ctx->lim.max_memory / 48 ||
+		if (cnt == 0 || cnt > e->ctx->lim.max_memory / 48 ||
 		    ev_charge(e, (size_t)cnt * 48, n->line) < 0) {
 			ev_die(e, n->line, "memory limit exceeded");
 			goto out;
@@ -2101,7 +2116,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		break;
 	}
 	case N_ELEM: {
-		struct obj *av = ev_av(e, n->a, 0);
+		struct obj *av = ev_av(e, n->a, vivify_rvalue(n->a));
 		ev_sv(e, n->b, &a);
 		if (av && !e->ctl) {
 			struct obj *el = arr_at(av, val_iv(&a), 0);
@@ -2112,7 +2127,7 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 		break;
 	}
 	case N_HELEM: {
-		struct obj *hv = ev_hv(e, n->a, 0);
+		struct obj *hv = ev_hv(e, n->a, vivify_rvalue(n->a));
 		if (!hv)
 			break;
 		struct tstr *k = ev_key(e, n->b);
@@ -2336,6 +2351,8 @@ ev_sv(struct ev *e, struct node *n, struct val *out)
 	}
 	val_free(&a);
 	val_free(&b);
+	if (e->ctl)
+		val_free(out); /* nothing half-made survives a die */
 	e->depth--;
 }
 

@@ -49,6 +49,7 @@ struct obj *ev_hv(struct ev *e, struct node *n, int create);
 struct obj *
 ev_glob(struct ev *e, const char *name, size_t len, enum okind kind);
 int is_lvalue_node(const struct node *n);
+int vivify_rvalue(const struct node *n);
 void ev_my(struct ev *e, struct node *n);
 void ev_local(struct ev *e, struct node *n);
 void ev_unwind_locals(struct ev *e, size_t mark);

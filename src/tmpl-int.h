@@ -286,6 +286,9 @@ enum builtin {
 	B_EXP,
 	B_LOG,
 	B_SCALAR,
+	B_TIME,
+	B_LOCALTIME,
+	B_GMTIME,
 };
 
 /* node flags shared by the parser and the evaluator */

@@ -643,10 +643,10 @@ lx_quote_op(struct parser *ps, struct token *t, const char *w, size_t wl);
 
 /* Multi-character operators, longest first. */
 static const char *const ops[] = {
-	"<=>", "**=", "||=", "&&=", "//=", "...", "<<=", ">>=", "->", "++",
-	"--",  "**",  "=~",  "!~",  "==",  "!=",  "<=",	 ">=",	"&&", "||",
-	"//",  "..",  "::",  ".=",  "+=",  "-=",  "*=",	 "/=",	"x=", "%=",
-	"|=",  "&=",  "^=",  "<<",  ">>",  "=>",  NULL
+	"~~", "<=>", "**=", "||=", "&&=", "//=", "...", "<<=", ">>=", "->",
+	"++", "--",  "**",  "=~",  "!~",  "==",	 "!=",	"<=",  ">=",  "&&",
+	"||", "//",  "..",  "::",  ".=",  "+=",	 "-=",	"*=",  "/=",  "x=",
+	"%=", "|=",  "&=",  "^=",  "<<",  ">>",	 "=>",	NULL
 };
 
 static void
@@ -884,8 +884,10 @@ lx_next(struct parser *ps)
 	default:
 		break;
 	}
-	/* operators */
+	/* operators: the longest one starting with this character */
 	for (size_t i = 0; ops[i]; i++) {
+		if (ops[i][0] != c)
+			continue;
 		size_t n = strlen(ops[i]);
 		if ((size_t)(lx->end - lx->p) >= n &&
 		    memcmp(lx->p, ops[i], n) == 0) {
@@ -1463,7 +1465,7 @@ interp_var_len(const char *s, const char *end, int regex)
 		}
 		if (depth)
 			return 0;
-	} else if (p < end && *p == '$' && *s == '$' && p + 1 < end &&
+	} else if (p < end && *p == '$' && p + 1 < end &&
 		   is_idstart((unsigned char)p[1])) {
 		p++;
 		while (p < end && is_idchar((unsigned char)*p))
@@ -1535,6 +1537,7 @@ struct interp {
 	struct strbuf lit;
 	int line;
 	int casemod;	      /* pending \u or \l: 'u' / 'l' */
+	int cm_first;	      /* \u before \L: applied after it */
 	struct node *cm_list; /* \U..\E or \L..\E collection */
 	int cm_kind;
 	struct node *outer;
@@ -1587,10 +1590,15 @@ interp_end_cm(struct interp *in)
 	interp_flush(in);
 	struct node *inner = in->list;
 	in->list = in->outer;
-	node_add(in->ps, in->list,
-		 wrap_func(in->ps, in->cm_kind == 'U' ? B_UC : B_LC, inner,
-			   in->line));
+	struct node *w = wrap_func(in->ps, in->cm_kind == 'U' ? B_UC : B_LC,
+				   inner, in->line);
+	if (in->cm_first)
+		w = wrap_func(in->ps,
+			      in->cm_first == 'u' ? B_UCFIRST : B_LCFIRST, w,
+			      in->line);
+	node_add(in->ps, in->list, w);
 	in->cm_kind = 0;
+	in->cm_first = 0;
 }
 
 /*
@@ -1602,7 +1610,7 @@ static struct node *
 interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 	    char delim)
 {
-	struct interp in = { ps, NULL, STRBUF_INIT, line, 0, NULL, 0, NULL };
+	struct interp in = { .ps = ps, .lit = STRBUF_INIT, .line = line };
 	const char *p = s, *end = s + len;
 	char close = closing_delim(delim);
 
@@ -1703,6 +1711,8 @@ interpolate(struct parser *ps, const char *s, size_t len, int line, int regex,
 			case 'L':
 				interp_end_cm(&in);
 				interp_flush(&in);
+				in.cm_first = in.casemod;
+				in.casemod = 0;
 				in.outer = in.list;
 				in.list = mknode(ps, N_CONCATLIST, in.line);
 				in.cm_kind = e;
@@ -1831,19 +1841,22 @@ static const struct builtin_def builtins[] = {
 	{ "db_get_prop", B_DB_GET_PROP, 0 },
 	{ "db_get_type", B_DB_GET_TYPE, 0 },
 	{ "scalar", B_SCALAR, 1 },
+	{ "time", B_TIME, 2 },
+	{ "localtime", B_LOCALTIME, 1 },
+	{ "gmtime", B_GMTIME, 1 },
 	{ NULL, 0, 0 }
 };
 
 static const char *const unsupported_words[] = {
-	"system",   "exec",    "open",	   "close",    "opendir",  "readdir",
-	"print",    "printf",  "require",  "fork",     "kill",	   "unlink",
-	"rename",   "mkdir",   "rmdir",	   "chmod",    "chown",	   "eval",
-	"do",	    "sysopen", "syscall",  "readpipe", "binmode",  "select",
-	"socket",   "exit",    "dump",	   "goto",     "chdir",	   "symlink",
-	"link",	    "utime",   "truncate", "flock",    "sleep",	   "bless",
-	"tie",	    "format",  "write",	   "read",     "sysread",  "syswrite",
-	"seek",	    "tell",    "eof",	   "getc",     "readline", "glob",
-	"local $/", NULL
+	"system", "exec",    "open",	 "close",    "opendir",	 "readdir",
+	"print",  "printf",  "require",	 "fork",     "kill",	 "unlink",
+	"rename", "mkdir",   "rmdir",	 "chmod",    "chown",	 "eval",
+	"do",	  "sysopen", "syscall",	 "readpipe", "binmode",	 "select",
+	"socket", "exit",    "dump",	 "goto",     "chdir",	 "symlink",
+	"link",	  "utime",   "truncate", "flock",    "sleep",	 "bless",
+	"tie",	  "format",  "write",	 "read",     "sysread",	 "syswrite",
+	"seek",	  "tell",    "eof",	 "getc",     "readline", "glob",
+	"pack",	  "unpack",  "local $/", NULL
 };
 
 static const struct builtin_def *
@@ -1988,6 +2001,19 @@ parse_builtin(struct parser *ps, const struct builtin_def *b)
 				/* sort $subref LIST */
 				unsupported(ps, ps->tok.line, "sort SUBNAME",
 					    12);
+			}
+			if (b->id == B_SORT && ps->tok.t == T_IDENT &&
+			    !find_builtin(&ps->tok) && !next_is(ps, ",") &&
+			    !next_is(ps, "::") && !next_is(ps, "->")) {
+				/* sort SUBNAME LIST: sort { SUBNAME() } LIST */
+				struct node *c =
+					mknode(ps, N_CALL, ps->tok.line);
+				c->s = arena_strndup(ps->prog, ps->tok.s,
+						     ps->tok.len);
+				c->slen = ps->tok.len;
+				f->a = mknode(ps, N_BLOCK, ps->tok.line);
+				node_add(ps, f->a, c);
+				lx_next(ps);
 			}
 			if (b->id != B_SORT) {
 				f->a = parse_assign(ps);
@@ -2493,6 +2519,12 @@ parse_subscripts(struct parser *ps, struct node *n)
 		int line = ps->tok.line;
 		int implied = (n->type == N_ELEM || n->type == N_HELEM) &&
 			      (is_op(ps, "[") || is_op(ps, "{"));
+		if (is_op(ps, "->") && (n->type == N_MYHV || n->type == N_GHV ||
+					n->type == N_MYAV || n->type == N_GAV))
+			perr(ps, line, "Can't use %s as a reference",
+			     n->type == N_MYHV || n->type == N_GHV
+				     ? "a hash"
+				     : "an array");
 		if (is_op(ps, "->") || implied) {
 			if (!implied)
 				lx_next(ps);
@@ -2683,9 +2715,11 @@ binop_prec(const struct parser *ps, int *op)
 		{ ".", 9 },   { "*", 10 },  { "/", 10 },  { "%", 10 },
 		{ "x", 10 },  { "=~", 11 }, { "!~", 11 }, { NULL, 0 },
 	};
-	if (t->t != T_OP && t->t != T_IDENT)
+	if ((t->t != T_OP && t->t != T_IDENT) || t->len > 3)
 		return 0;
 	for (size_t i = 0; table[i].s; i++) {
+		if (table[i].s[0] != t->s[0])
+			continue;
 		size_t n = strlen(table[i].s);
 		if (t->len == n && memcmp(t->s, table[i].s, n) == 0) {
 			if (t->t == T_IDENT &&
@@ -2749,6 +2783,8 @@ parse_binary(struct parser *ps, int minprec)
 
 	enter(ps);
 	l = parse_unary(ps);
+	if (is_op(ps, "~~"))
+		unsupported(ps, ps->tok.line, "~~", 2);
 	while ((prec = binop_prec(ps, &op)) && prec >= minprec) {
 		struct token t = ps->tok;
 		int line = t.line;
@@ -3271,6 +3307,8 @@ parse_statement(struct parser *ps)
 		n->flags |= 1; /* bare block: a loop that runs once */
 		goto out;
 	}
+	if (ps->tok.t == T_IDENT && next_is(ps, ":") && !next_is(ps, "::"))
+		unsupported(ps, line, "loop label", 10);
 	if (ps->tok.t == T_IDENT) {
 		if (is_word(ps, "if") || is_word(ps, "unless")) {
 			n = parse_if(ps);

@@ -402,6 +402,23 @@ val_iv(const struct val *v)
 	return (int64_t)nv;
 }
 
+/* Decimal integer, without printf's overhead (the hot path of output). */
+static void
+fmt_iv(int64_t iv, struct strbuf *out)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+	uint64_t u = iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (iv < 0)
+		*--p = '-';
+	strbuf_add(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 /* Perl prints an NV with "%.15g". */
 void
 fmt_nv(double nv, struct strbuf *out)
@@ -448,7 +465,7 @@ val_append(const struct val *v, struct strbuf *out)
 	case VT_UNDEF:
 		break;
 	case VT_IV:
-		strbuf_addf(out, "%lld", (long long)v->u.iv);
+		fmt_iv(v->u.iv, out);
 		break;
 	case VT_UV:
 		strbuf_addf(out, "%llu", (unsigned long long)v->u.iv);

@@ -21,6 +21,34 @@ struct db;
  * (`where` is the fragment's name as given). Constructs outside the subset
  * (backticks, system, open, string eval, unknown modules) are errors
  * "<where>:<line>: unsupported construct '<construct>'".
+ *
+ * The subset (the case files in tests/tmpl hold 450 fragments with the
+ * output Perl gives):
+ * - scalars (64-bit integers, unsigned above 2**63, doubles printed with
+ *   %.15g, strings with Perl's numification), arrays, hashes kept in
+ *   insertion order, references, anonymous arrays/hashes/subs, closures;
+ *   my/our/local, `use strict` (vars and refs), rvalue autovivification
+ * - strings: '' q() "" qq() with interpolation of $x ${x} $h{k} $a[i]
+ *   $r->{k}[i] @a @{[ ]} $#a, escapes \n \t \x.. \0.. \u \l \U \L \E,
+ *   heredocs <<"X" <<'X' <<X <<~X, qw()
+ * - every operator of Perl 5 but smartmatch, file tests -e -f -d -r -w
+ *   -x -s -z -l below the sandbox root
+ * - if/elsif/else, unless, while/until, C-style for, foreach (aliasing
+ *   arrays), statement modifiers, next/last (also as `|| next`), return,
+ *   do {}, eval {}, bare blocks, named and anonymous subs with @_ aliases
+ * - builtins: defined ref lc uc lcfirst ucfirst length chr ord int abs
+ *   hex oct sqrt exp log exists delete each keys values shift pop push
+ *   unshift splice quotemeta undef chomp chop join split sprintf reverse
+ *   sort (block or sub name) map grep die warn wantarray substr (4 args)
+ *   index rindex scalar time localtime gmtime
+ * - regexes through PCRE2: m// // qr// s/// (flags i g x s m e r) tr///
+ *   (c d s r), captures $1.. $&, list and scalar //g with pos
+ * - databases: `$DB`, esmith::ConfigDB / AccountsDB / HostsDB / NetworksDB
+ *   / DomainsDB / DockerContainersDB / DockerImagesDB (and ::UTF8) ->open
+ *   open_ro create; get get_prop get_value get_all get_all_by_prop keys
+ *   set_prop users groups ibays hosts domains networks...; records: key
+ *   prop props set_prop delete_prop merge_props; db_get db_get_prop
+ *   db_get_type on $confref. Records hold the database and key only.
  */
 
 struct tmpl_ctx;

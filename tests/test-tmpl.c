@@ -237,6 +237,33 @@ static const struct tcase unsupported[] = {
 	{ "{ 1/0 }", NULL, "Illegal division by zero" },
 };
 
+/* Lexer and parser errors: where (fragment:line) and what. */
+static const struct tcase errors[] = {
+	{ "{ 1;\n2 +;\n}", NULL, "frag:2: syntax error near ';'" },
+	{ "a\nb\n{ 1;\n die 'x' }", "a\nb\n", "frag:4: x" },
+	{ "{ \"open string }", NULL, "frag:1: can't find string terminator" },
+	{ "{ my $x = ; }", NULL, "frag:1: syntax error near ';'" },
+	{ "{ $OUT .= <<EOT;\nno end\n}", NULL,
+	  "frag:1: can't find string terminator \"EOT\"" },
+	{ "{ 'a' =~ /a/q }", NULL, "unknown regexp modifier \"/q\"" },
+	{ "{ use strict; $y = 1 }", NULL,
+	  "frag:1: Global symbol \"$y\" requires explicit package name" },
+	{ "{ use strict; our $y = 1; my %h = (a => 1); $y . $h{a} }", "11",
+	  NULL },
+	{ "{ use strict; my $r = 'name'; @$r }", NULL,
+	  "Can't use string (\"name\") as an ARRAY ref while \"strict refs\"" },
+	{ "{ my @l = (1); 'x' ~~ @l }", NULL, "unsupported construct '~~'" },
+	{ "{ [1, 2}", NULL, "frag:1: syntax error" },
+	{ "{ foo(1, }", NULL, "frag:1: syntax error" },
+	{ "{ 1 }\n{ 2 +* }\n{ 3 }", "1\n\n3", "frag:2: syntax error" },
+	{ "{ $x->method }", NULL,
+	  "Can't call method \"method\" on an undefined value" },
+	{ "{ my %h = (a => 1); %h->{a} }", NULL, "frag:1:" },
+	{ "{ 'x' =~ /(/ }", NULL, "frag:1: invalid regex" },
+	{ "{ LABEL: for (1) { next LABEL } }", NULL,
+	  "unsupported construct 'loop label'" },
+};
+
 static const char *const confdb =
 	"DomainName=example.com\n"
 	"sshd=service|TCPPort|22|status|enabled\n"
@@ -284,6 +311,7 @@ TABLE_TEST(strings, strings, NULL)
 TABLE_TEST(control, control, NULL)
 TABLE_TEST(regexes, regexes, NULL)
 TABLE_TEST(unsupported, unsupported, NULL)
+TABLE_TEST(errors, errors, NULL)
 TABLE_TEST(dbvars, dbvars, confdb)
 
 #define N(t) ((int)(sizeof(t) / sizeof(t[0])))
@@ -496,6 +524,7 @@ tmpl_suite(void)
 	tcase_add_loop_test(tc, test_tmpl_control, 0, N(control));
 	tcase_add_loop_test(tc, test_tmpl_regexes, 0, N(regexes));
 	tcase_add_loop_test(tc, test_tmpl_unsupported, 0, N(unsupported));
+	tcase_add_loop_test(tc, test_tmpl_errors, 0, N(errors));
 	tcase_add_loop_test(tc, test_tmpl_dbvars, 0, N(dbvars));
 	tcase_add_loop_test(tc, test_tmpl_case_files, 0, N(case_files));
 	tcase_add_test(tc, test_tmpl_package_shared);
