@@ -8,6 +8,7 @@
  * argument is the event name and is skipped.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,29 @@ static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* INT, TERM, HUP: stop streaming and clean up instead of dying with a
+ * temporary tree left behind. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 struct progress {
 	int quiet;
@@ -303,8 +327,13 @@ main(int argc, char **argv)
 	prog.last = prog.start;
 	a.o.progress = show_progress;
 	a.o.progress_data = &prog;
-	if (imagebuild_run(e, &a.o, &res, &err) < 0)
+	a.o.interrupted = &interrupted;
+	catch_signals();
+	if (imagebuild_run(e, &a.o, &res, &err) < 0) {
+		if (interrupted)
+			ret = 128 + interrupted;
 		goto fail;
+	}
 	printf("%s %s\n", res.reference, res.image_id);
 	ret = 0;
 	goto out;

@@ -443,7 +443,13 @@ static ssize_t
 pump_read(void *data, char *buf, size_t len, struct strbuf *err)
 {
 	struct pump *p = data;
-	ssize_t n = tar_stream_read(p->ts, buf, len, err);
+	ssize_t n;
+
+	if (p->o->interrupted && *p->o->interrupted) {
+		strbuf_addstr(err, "interrupted");
+		return -1;
+	}
+	n = tar_stream_read(p->ts, buf, len, err);
 
 	if (n >= 0 && p->o->progress)
 		p->o->progress(p->o->progress_data, tar_stream_bytes(p->ts),

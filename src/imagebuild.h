@@ -2,6 +2,7 @@
 #ifndef IMAGEBUILD_H
 #define IMAGEBUILD_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "engine.h"
@@ -77,6 +78,9 @@ struct imagebuild_options {
 			     * /var/tmp) */
 	imagebuild_progress_fn progress;
 	void *progress_data;
+	/* When not NULL and set (by a signal handler), streaming stops and
+	 * the build fails with "interrupted", temporary trees removed. */
+	volatile sig_atomic_t *interrupted;
 };
 
 struct imagebuild_result {

@@ -230,7 +230,7 @@ ustar_name(char *h, const char *name)
 		memcpy(h, name, n);
 		return 1;
 	}
-	for (i = n - 1; i > 0; i--) {
+	for (i = n - 2; i > 0; i--) {
 		if (name[i] != '/' || i > 155)
 			continue;
 		if (n - i - 1 > 100 || n - i - 1 == 0)
