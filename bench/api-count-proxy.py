@@ -6,7 +6,9 @@ A counting pass-through for the Docker API, for bench/docker-update.sh:
 listens on a unix socket, forwards every connection to the engine's socket
 and counts the HTTP requests clients send (each request line, by method).
 On SIGTERM it writes "total N" and "mutating M" (POST, PUT, DELETE) to
-COUNT_FILE. Used to count the calls of a client that has no counter of its
+COUNT_FILE. Requests are delimited properly (head, Content-Length or
+chunked body), so requests following one another on a kept-alive
+connection are all counted. Used to count the calls of a client that has no counter of its
 own (docker-compose)."""
 import os
 import re
@@ -16,7 +18,7 @@ import socket
 import sys
 
 listen_path, engine_path, count_file = sys.argv[1:4]
-REQ = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) /[^ \r\n]* HTTP/1\.[01]\r\n")
+REQ = re.compile(rb"^(GET|POST|PUT|DELETE|HEAD) /")
 counts = {"total": 0, "mutating": 0}
 
 
@@ -37,16 +39,52 @@ sel.register(srv, selectors.EVENT_READ, None)
 tails = {}
 
 
+class Parser:
+    """Splits a client's byte stream into requests: head, then a body of
+    Content-Length bytes or chunked up to its last chunk."""
+
+    def __init__(self):
+        self.buf = b""
+        self.body = 0       # body bytes still to skip
+        self.chunked = False
+
+    def feed(self, data):
+        self.buf += data
+        while True:
+            if self.body:
+                take = min(self.body, len(self.buf))
+                self.buf = self.buf[take:]
+                self.body -= take
+                if self.body:
+                    return
+            if self.chunked:
+                end = self.buf.find(b"\r\n0\r\n\r\n")
+                if self.buf.startswith(b"0\r\n\r\n"):
+                    end, skip = 0, 5
+                else:
+                    skip = 7
+                if end < 0:
+                    self.buf = self.buf[-8:]
+                    return
+                self.buf = self.buf[end + skip:]
+                self.chunked = False
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head, self.buf = self.buf[:end], self.buf[end + 4:]
+            m = REQ.match(head)
+            if m:
+                counts["total"] += 1
+                if m.group(1) in (b"POST", b"PUT", b"DELETE"):
+                    counts["mutating"] += 1
+            low = head.lower()
+            cl = re.search(rb"\r\ncontent-length: *([0-9]+)", low)
+            self.body = int(cl.group(1)) if cl else 0
+            self.chunked = b"\r\ntransfer-encoding: chunked" in low
+
+
 def count(client, data):
-    # what follows the last complete line is kept for the next read, so a
-    # request line split across reads is counted once
-    buf = tails.get(client, b"") + data
-    for m in REQ.finditer(buf):
-        counts["total"] += 1
-        if m.group(1) in (b"POST", b"PUT", b"DELETE"):
-            counts["mutating"] += 1
-    end = buf.rfind(b"\r\n")
-    tails[client] = (buf[end + 2:] if end >= 0 else buf)[-8192:]
+    tails.setdefault(client, Parser()).feed(data)
 
 
 def close(a, b):

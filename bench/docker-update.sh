@@ -22,6 +22,13 @@ n=${1:-50}
 engine=${DOCKER_HOST#unix://}
 root=$(mktemp -d /tmp/bench-docker.XXXXXX)
 ppid_=
+remove_all() {
+	for c in $(curl -s --unix-socket "$engine" \
+		"http://localhost/v1.41/containers/json?all=1" | jq -r '.[].Id'); do
+		curl -s -X DELETE --unix-socket "$engine" \
+			"http://localhost/v1.41/containers/$c?force=1" >/dev/null
+	done
+}
 stop_proxy() {
 	if [ -n "$ppid_" ]; then
 		kill -TERM "$ppid_"
@@ -38,6 +45,7 @@ start_proxy() { # count file
 cleanup() {
 	status=$?
 	stop_proxy
+	remove_all # so that the engine stops at once
 	if [ "$status" != 0 ]; then
 		for f in "$root"/*.stats "$root"/*.err; do
 			[ -f "$f" ] && { echo "== $f"; cat "$f"; }
@@ -50,13 +58,6 @@ now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
 calls() { printf '%s calls, %s mutating' "$(sed -n 's/^total //p' "$1")" \
 	"$(sed -n 's/^mutating //p' "$1")"; }
-remove_all() {
-	for c in $(curl -s --unix-socket "$engine" \
-		"http://localhost/v1.41/containers/json?all=1" | jq -r '.[].Id'); do
-		curl -s -X DELETE --unix-socket "$engine" \
-			"http://localhost/v1.41/containers/$c?force=1" >/dev/null
-	done
-}
 
 meson install -C "$BUILDDIR" --no-rebuild --destdir "$root" --quiet >/dev/null
 ESMITH_ROOT=$root sh "$top/tests/make-test-image.sh" smetest/busybox:1 >/dev/null

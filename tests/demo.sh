@@ -25,3 +25,9 @@ say "$db" docker_containers getprop web WebAlias
 echo
 echo "files written below $root/home/e-smith/db:"
 ls -l "$root/home/e-smith/db"
+
+# The docker contrib's main job: a web container linked to a database-like
+# one, applied by docker-update on a private engine (README-docker.md).
+echo
+echo "docker-update of a demo app pair:"
+sh tests/docker-demo.sh

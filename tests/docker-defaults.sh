@@ -38,12 +38,16 @@ sig bootstrap-console-save
 grep -q '^other_args=".* -H tcp://127.0.0.1:4243"$' "$root/etc/sysconfig/docker"
 
 for e in docker-update docker-start docker-stop; do
-	echo $(cd "$root/etc/e-smith/events/$e" && ls) >"$root/$e"
+	# the docker contrib's own handlers (other parts add theirs)
+	echo $(cd "$root/etc/e-smith/events/$e" && ls |
+		grep -E '^S[0-9]+docker-(start|stop|validate|specs|apply)$') >"$root/$e"
 done
-echo "S02docker-validate S10docker-specs S20docker-apply services2adjust templates2expand" |
+echo "S02docker-validate S10docker-specs S20docker-apply" |
 	diff -u - "$root/docker-update"
 echo "S01docker-start S02docker-validate S10docker-specs S20docker-apply" |
 	diff -u - "$root/docker-start"
 echo "S01docker-stop S02docker-validate S10docker-specs S20docker-apply" |
 	diff -u - "$root/docker-stop"
+[ -e "$root/etc/e-smith/events/docker-update/templates2expand/etc/sysconfig/docker" ]
+[ -e "$root/etc/e-smith/events/docker-update/services2adjust/docker" ]
 echo "docker-defaults: ok"
