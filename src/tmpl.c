@@ -134,6 +134,30 @@ install_record_hash(struct tmpl_ctx *ctx, struct db_record *rec,
 	}
 }
 
+/* $confref: a reference to a hash of every record's raw value. */
+static void
+install_confref(struct tmpl_ctx *ctx)
+{
+	struct db *db = ctx->lazydb;
+	struct strbuf raw = STRBUF_INIT;
+	struct obj *conf = obj_new(OK_HASH);
+	struct val v;
+
+	for (size_t i = 0; i < db_count(db); i++) {
+		struct db_record *rec = db_record_at(db, i);
+		const char *key = db_record_key(rec);
+		struct obj *sv = obj_new(OK_SCALAR);
+		strbuf_reset(&raw);
+		db_record_raw(rec, &raw);
+		val_set_str(&sv->u.sv, raw.buf, raw.len);
+		hash_store(&conf->u.h, key, strlen(key), sv);
+	}
+	strbuf_release(&raw);
+	val_set_ref(&v, conf);
+	apply_sv(ctx, "confref", 7, &v);
+	val_free(&v);
+}
+
 void
 tmpl_lazy_global(struct tmpl_ctx *ctx, char sigil, const char *name, size_t len)
 {
@@ -142,6 +166,10 @@ tmpl_lazy_global(struct tmpl_ctx *ctx, char sigil, const char *name, size_t len)
 
 	if (!ctx->lazydb || sigil == '@' || !len || memchr(name, 0, len))
 		return;
+	if (sigil == '$' && len == 7 && memcmp(name, "confref", 7) == 0) {
+		install_confref(ctx);
+		return;
+	}
 	key = xstrndup(name, len);
 	rec = db_get(ctx->lazydb, key);
 	if (rec && sigil == '$') {
@@ -160,21 +188,8 @@ void
 tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
 			int all_records_as_scalars)
 {
-	struct strbuf raw = STRBUF_INIT;
-	struct obj *conf = obj_new(OK_HASH);
-
-	/* $confref holds every raw value; %key and $key are made when a
-	   fragment names them (tmpl_lazy_global) */
-	for (size_t i = 0; i < db_count(db); i++) {
-		struct db_record *rec = db_record_at(db, i);
-		const char *key = db_record_key(rec);
-		struct obj *sv = obj_new(OK_SCALAR);
-		strbuf_reset(&raw);
-		db_record_raw(rec, &raw);
-		val_set_str(&sv->u.sv, raw.buf, raw.len);
-		hash_store(&conf->u.h, key, strlen(key), sv);
-	}
-	strbuf_release(&raw);
+	/* %key, $key and $confref are made when a fragment names them
+	   (tmpl_lazy_global) */
 	ctx->lazydb = db;
 	ctx->lazy_scalars_only = all_records_as_scalars;
 	obj_unref(ctx->confdb);
@@ -182,9 +197,6 @@ tmpl_ctx_install_config(struct tmpl_ctx *ctx, struct db *db,
 	struct obj *o = hash_fetch(&ctx->sv, "DB", 2, OK_SCALAR);
 	val_free(&o->u.sv);
 	val_set_ref(&o->u.sv, obj_ref(ctx->confdb));
-	o = hash_fetch(&ctx->sv, "confref", 7, OK_SCALAR);
-	val_free(&o->u.sv);
-	val_set_ref(&o->u.sv, conf);
 }
 
 void
