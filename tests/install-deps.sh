@@ -5,7 +5,7 @@ set -eu
 pkgs="gcc clang meson ninja-build pkg-config libyaml-dev libcurl4-openssl-dev
 libcjson-dev check libpcre2-dev valgrind clang-format libclang-rt-14-dev
 libtext-template-perl docker.io apache2 busybox-static docker-compose
-hyperfine iproute2 curl python3 util-linux"
+hyperfine iproute2 curl python3 util-linux procps"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

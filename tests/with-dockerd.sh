@@ -118,14 +118,40 @@ if [ -s "$runpid" ]; then
 	rm -f "$runpid"
 fi
 
+# Bridges of user-defined networks outlive an engine that was killed or
+# stopped with its networks in place, and each one holds one of the
+# engine's default address pools: after a few dozen, no network can be
+# created. With no dockerd running on the machine (we hold the lock), every
+# br-<id> bridge is such a leftover (an engine re-creates its own bridges
+# when it starts).
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+	for br in $(ip -o link show type bridge 2>/dev/null |
+		sed -n 's/^[0-9]*: \(br-[0-9a-f]\{12\}\)[:@].*/\1/p'); do
+		ip link delete "$br" 2>/dev/null &&
+			echo "with-dockerd.sh: removed stale bridge $br" >&2
+	done
+fi
+
 dir=$(mktemp -d /tmp/smedockerd.XXXXXX) || exit 1
 sock=$dir/docker.sock
 log=${WITH_DOCKERD_LOG:-$dir/dockerd.log}
 pidfile=$dir/dockerd.pid
 dpid=
 
+# Remove what the tests left in the engine, so that its bridges go with it.
+empty_engine() {
+	[ -S "$sock" ] || return 0
+	ids=$(timeout 30 docker -H "unix://$sock" ps -aq 2>/dev/null)
+	if [ -n "$ids" ]; then
+		# shellcheck disable=SC2086
+		timeout 60 docker -H "unix://$sock" rm -f $ids >/dev/null 2>&1
+	fi
+	timeout 30 docker -H "unix://$sock" network prune -f >/dev/null 2>&1
+}
+
 cleanup() {
 	if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+		empty_engine
 		kill -TERM "$dpid" 2>/dev/null
 		i=0
 		while kill -0 "$dpid" 2>/dev/null && [ $i -lt 300 ]; do
@@ -148,9 +174,9 @@ cleanup() {
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 
-# Bridges: dockerd creates the default docker0 when missing. A user-defined
-# bridge network of a previous run cannot survive: each run has a fresh
-# data root.
+# Bridges: dockerd creates the default docker0 when missing; the bridges
+# of user-defined networks are removed with their networks when the run
+# ends (empty_engine), and any left by a killed run at the next start.
 config=${WITH_DOCKERD_CONFIG:-$dir/daemon.json}
 [ -n "${WITH_DOCKERD_CONFIG:-}" ] || echo '{}' >"$config"
 
