@@ -13,9 +13,9 @@ struct db_record;
  * The container spec model of the docker contrib.
  *
  * A container is described by a `docker_containers` record (the admin's
- * properties, see README-docker.md), completed by the `docker_images`
- * record of its image (defaults the container inherits) and by the
- * `configuration` record `docker` (data roots, network name). The run spec
+ * properties, see README.md, "The Docker contrib"), completed by the
+ * `docker_images` record of its image (defaults the container inherits) and by
+ * the `configuration` record `docker` (data roots, network name). The run spec
  * (`<name>.yml`, expanded from a template) carries the same properties in
  * YAML; both paths end in dockspec_build(), so the database, the YAML and
  * the engine see one interpretation.

@@ -8,9 +8,9 @@ struct db;
 struct db_record;
 
 /*
- * Web access for containers (README-web.md): the checks on the values that
- * reach the Apache configuration, the cron file and the hosts database,
- * and the rules both the fragments and the actions follow.
+ * Web access for containers (README.md, "Web access for containers"): the
+ * checks on the values that reach the Apache configuration, the cron file and
+ * the hosts database, and the rules both the fragments and the actions follow.
  *
  * A container takes part when its record has type `service` and status
  * `enabled`. Its web port is the container port `WebPort`, else the first

@@ -27,7 +27,7 @@ echo "files written below $root/home/e-smith/db:"
 ls -l "$root/home/e-smith/db"
 
 # The docker contrib's main job: a web container linked to a database-like
-# one, applied by docker-update on a private engine (README-docker.md).
+# one, applied by docker-update on a private engine (README.md, "The Docker contrib").
 echo
 echo "docker-update of a demo app pair:"
 sh tests/docker-demo.sh
