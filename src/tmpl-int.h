@@ -339,14 +339,26 @@ struct node {
 
 /* A compiled block: the arena owning its nodes. Reference counted, as
    named subs keep the program alive after the fragment. */
+/* A package variable named by a program: bound again when a cached
+   program runs in another context (prog_bind). */
+struct glob_site {
+	struct node *n;
+	const char *name;
+	size_t len;
+	char sigil;
+};
+
 struct prog {
 	unsigned refcnt;
 	struct arena_chunk *chunks;
 	struct node *body;
 	int nslots;
-	struct regex *regexes; /* list, freed with the program */
-	struct obj **globs;    /* owned references held by nodes */
+	struct regex *regexes;	 /* list, freed with the program */
+	struct obj **globs;	 /* owned references held by nodes */
+	struct glob_site *sites; /* where each of globs[] is used */
 	size_t nglobs, aglobs;
+	struct tmpl_ctx *bound; /* a cached program: the context whose
+				   package variables its nodes hold */
 	struct obj **consts;
 	size_t nconsts, aconsts;
 	char *where;
@@ -374,6 +386,9 @@ struct tmpl_ctx {
 	int lazy_scalars_only;
 	struct obj *pos_obj; /* pos() of the last m//g in scalar context */
 	size_t pos_off;
+	/* cached programs bound to this context (owned references) */
+	struct prog **cached;
+	size_t ncached, acached;
 };
 
 /* Make the package variable `sigil name` from the configuration database
@@ -385,6 +400,10 @@ void tmpl_lazy_global(struct tmpl_ctx *ctx, char sigil, const char *name,
 struct prog *tmpl_parse(struct tmpl_ctx *ctx, const char *src, size_t len,
 			const char *where, int line, struct strbuf *err);
 void prog_unref(struct prog *p);
+/* Point the package variables of `p` at those of `ctx` (made as parsing
+   would make them), or drop them. */
+void prog_bind(struct prog *p, struct tmpl_ctx *ctx);
+void prog_unbind(struct prog *p);
 
 /*
  * Run a program in scalar context. Its value is stored in *res. Returns 0,

@@ -63,6 +63,7 @@ prog_unref(struct prog *p)
 	for (size_t i = 0; i < p->nglobs; i++)
 		obj_unref(p->globs[i]);
 	free(p->globs);
+	free(p->sites);
 	for (struct regex *r = p->regexes; r; r = r->next)
 		tmpl_regex_release(r);
 	for (size_t i = 0; i < p->nconsts; i++)
@@ -1108,13 +1109,13 @@ leave(struct parser *ps)
 
 /* ---- variables ------------------------------------------------------ */
 
+/* The package variable `sigil name` of ctx, made from the configuration
+   database when it is a record not installed yet. */
 static struct obj *
-glob_for(struct parser *ps, char sigil, const char *name, size_t len)
+glob_lookup(struct tmpl_ctx *ctx, char sigil, const char *name, size_t len)
 {
-	struct tmpl_ctx *ctx = ps->ctx;
 	struct hash *h;
 	enum okind kind;
-	struct prog *p = ps->prog;
 
 	if (len > 6 && memcmp(name, "main::", 6) == 0) {
 		name += 6;
@@ -1143,11 +1144,55 @@ glob_for(struct parser *ps, char sigil, const char *name, size_t len)
 				 : sigil == '%' ? '%'
 						: '$',
 				 name, len);
-	struct obj *o = hash_fetch(h, name, len, kind);
-	p->globs =
-		xgrow(p->globs, &p->aglobs, p->nglobs + 1, sizeof(*p->globs));
-	p->globs[p->nglobs++] = obj_ref(o);
-	return o;
+	return hash_fetch(h, name, len, kind);
+}
+
+/* Bind node `n` to the package variable `sigil name`. */
+static void
+glob_for(struct parser *ps, struct node *n, char sigil, const char *name,
+	 size_t len)
+{
+	struct prog *p = ps->prog;
+	struct obj *o = glob_lookup(ps->ctx, sigil, name, len);
+
+	if (p->nglobs == p->aglobs) {
+		p->globs = xgrow(p->globs, &p->aglobs, p->nglobs + 1,
+				 sizeof(*p->globs));
+		p->sites = xrealloc(p->sites, p->aglobs * sizeof(*p->sites));
+	}
+	p->globs[p->nglobs] = obj_ref(o);
+	p->sites[p->nglobs].n = n;
+	p->sites[p->nglobs].name = arena_strndup(p, name, len);
+	p->sites[p->nglobs].len = len;
+	p->sites[p->nglobs].sigil = sigil;
+	p->nglobs++;
+	n->glob = o;
+}
+
+void
+prog_bind(struct prog *p, struct tmpl_ctx *ctx)
+{
+	for (size_t i = 0; i < p->nglobs; i++) {
+		const struct glob_site *s = &p->sites[i];
+		struct obj *o = glob_lookup(ctx, s->sigil, s->name, s->len);
+		if (o != p->globs[i]) {
+			obj_unref(p->globs[i]);
+			p->globs[i] = obj_ref(o);
+		}
+		s->n->glob = o;
+	}
+	p->bound = ctx;
+}
+
+void
+prog_unbind(struct prog *p)
+{
+	for (size_t i = 0; i < p->nglobs; i++) {
+		obj_unref(p->globs[i]);
+		p->globs[i] = NULL;
+		p->sites[i].n->glob = NULL;
+	}
+	p->bound = NULL;
 }
 
 /* Is `name` declared with `our` or `use vars` in scope? */
@@ -1300,7 +1345,7 @@ var_node(struct parser *ps, char sigil, const char *name, size_t len, int line)
 		   line);
 	n->s = arena_strndup(ps->prog, name, len);
 	n->slen = len;
-	n->glob = glob_for(ps, sigil, name, len);
+	glob_for(ps, n, sigil, name, len);
 	return n;
 }
 
@@ -2263,8 +2308,8 @@ parse_decl(struct parser *ps, int kind)
 					v->s = arena_strndup(ps->prog,
 							     ps->tok.s,
 							     ps->tok.len);
-					v->glob = glob_for(ps, sigil, ps->tok.s,
-							   ps->tok.len);
+					glob_for(ps, v, sigil, ps->tok.s,
+						 ps->tok.len);
 				}
 			}
 			node_add(ps, d, v);

@@ -30,6 +30,13 @@ tmpl_ctx_free(struct tmpl_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	/* cached programs let go of this package */
+	for (size_t i = 0; i < ctx->ncached; i++) {
+		if (ctx->cached[i]->bound == ctx)
+			prog_unbind(ctx->cached[i]);
+		prog_unref(ctx->cached[i]);
+	}
+	free(ctx->cached);
 	/* code objects hold programs whose nodes hold package variables:
 	   clear the package first, then drop the rest */
 	hash_clear(&ctx->cv);
@@ -210,12 +217,142 @@ tmpl_ctx_set_scalar(struct tmpl_ctx *ctx, const char *name, const char *value)
 	val_free(&v);
 }
 
+/*
+ * Parsed blocks, kept for the life of the process: the same text (with the
+ * same name, first line and depth limit) gives the same program, so a
+ * block is parsed once and only its package variables are bound again to
+ * the context that runs it (as parsing would have made them). A program
+ * is taken from the cache only when no other context holds it.
+ */
+struct pcache_ent {
+	char *src;
+	size_t len;
+	char *where;
+	int line;
+	size_t max_depth;
+	unsigned long hash;
+	struct prog *p;
+};
+
+#define PCACHE_SLOTS 4096	      /* a power of two */
+#define PCACHE_MAX (PCACHE_SLOTS / 2) /* programs kept at most */
+#define PCACHE_MAX_BYTES (16u << 20)  /* bytes of source kept at most */
+
+static struct pcache_ent *pcache;
+static size_t pcache_n, pcache_bytes;
+
+static unsigned long
+pcache_hash(const char *src, size_t len, const char *where, int line)
+{
+	unsigned long h = 14695981039346656037ul;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)src[i]) * 1099511628211ul;
+	for (; *where; where++)
+		h = (h ^ (unsigned char)*where) * 1099511628211ul;
+	return (h ^ (unsigned long)line) * 1099511628211ul;
+}
+
+/* The slot of the entry for this key, or the empty slot where it goes. */
+static struct pcache_ent *
+pcache_slot(unsigned long h, const char *src, size_t len, const char *where,
+	    int line, size_t max_depth)
+{
+	for (size_t i = h & (PCACHE_SLOTS - 1);;
+	     i = (i + 1) & (PCACHE_SLOTS - 1)) {
+		struct pcache_ent *e = &pcache[i];
+		if (!e->p || (e->hash == h && e->len == len &&
+			      e->line == line && e->max_depth == max_depth &&
+			      memcmp(e->src, src, len) == 0 &&
+			      strcmp(e->where, where) == 0))
+			return e;
+	}
+}
+
+static void
+ctx_hold(struct tmpl_ctx *ctx, struct prog *p)
+{
+	ctx->cached = xgrow(ctx->cached, &ctx->acached, ctx->ncached + 1,
+			    sizeof(*ctx->cached));
+	p->refcnt++;
+	ctx->cached[ctx->ncached++] = p;
+}
+
+/* The program for `src`: from the cache, or parsed (and kept). */
+static struct prog *
+parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
+	     const char *where, int line, struct strbuf *err)
+{
+	unsigned long h = pcache_hash(src, len, where, line);
+	struct pcache_ent *e;
+	struct prog *p;
+
+	if (!pcache)
+		pcache = xcalloc(PCACHE_SLOTS, sizeof(*pcache));
+	e = pcache_slot(h, src, len, where, line, ctx->lim.max_depth);
+	if (e->p && e->p->bound == ctx) {
+		e->p->refcnt++;
+		return e->p;
+	}
+	if (e->p && e->p->refcnt == 1) {
+		/* held by the cache only: no context uses it */
+		prog_bind(e->p, ctx);
+		ctx_hold(ctx, e->p);
+		e->p->refcnt++;
+		return e->p;
+	}
+	p = tmpl_parse(ctx, src, len, where, line, err);
+	if (!p || e->p || pcache_n >= PCACHE_MAX ||
+	    pcache_bytes + len > PCACHE_MAX_BYTES)
+		return p;
+	e->src = xmalloc(len ? len : 1);
+	memcpy(e->src, src, len);
+	e->len = len;
+	e->where = xstrdup(where);
+	e->line = line;
+	e->max_depth = ctx->lim.max_depth;
+	e->hash = h;
+	e->p = p; /* the cache's reference */
+	pcache_n++;
+	pcache_bytes += len;
+	p->bound = ctx;
+	ctx_hold(ctx, p);
+	p->refcnt++;
+	return p;
+}
+
+void
+tmpl_cache_clear(void)
+{
+	if (!pcache)
+		return;
+	for (size_t i = 0; i < PCACHE_SLOTS; i++) {
+		struct pcache_ent *e = &pcache[i];
+		if (!e->p)
+			continue;
+		/* a context still holding it unbinds it when freed */
+		prog_unref(e->p);
+		free(e->src);
+		free(e->where);
+	}
+	free(pcache);
+	pcache = NULL;
+	pcache_n = 0;
+	pcache_bytes = 0;
+}
+
+size_t
+tmpl_cache_count(void)
+{
+	return pcache_n;
+}
+
 /* Parse and run `src` as one block; the value goes to *res. */
 static int
 eval_src(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
 	 int line, struct val *res, struct strbuf *err)
 {
-	struct prog *p = tmpl_parse(ctx, src, len, where, line, err);
+	struct prog *p = parse_cached(ctx, src, len, where, line, err);
 	int rc;
 
 	if (!p)

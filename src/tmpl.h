@@ -108,4 +108,14 @@ int
 tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
 		     size_t len, struct strbuf *out, struct strbuf *err);
 
+/*
+ * Code blocks are parsed once a process: a block with the same text, name
+ * and first line reuses the program parsed before, its package variables
+ * bound to the context that runs it (as a new parse would bind them).
+ * tmpl_cache_clear() drops every kept program; tmpl_cache_count() says
+ * how many are kept.
+ */
+void tmpl_cache_clear(void);
+size_t tmpl_cache_count(void);
+
 #endif

@@ -520,6 +520,93 @@ START_TEST(test_tmpl_limits)
 }
 END_TEST
 
+/* Expand `src` as fragment "frag" in ctx; the output, or the error. */
+static char *
+expand_in(struct tmpl_ctx *ctx, const char *src)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (tmpl_expand_fragment(ctx, "frag", src, strlen(src), &out, &err) <
+	    0) {
+		strbuf_release(&out);
+		return strbuf_detach(&err, NULL);
+	}
+	strbuf_release(&err);
+	return strbuf_detach(&out, NULL);
+}
+
+#define CK_EXPANDS(ctx, src, want)                \
+	do {                                      \
+		char *got_ = expand_in(ctx, src); \
+		ck_assert_str_eq(got_, want);     \
+		free(got_);                       \
+	} while (0)
+
+/* A block parsed once is bound to each context that runs it: package
+   variables, `my` variables, line numbers and closures stay as a fresh
+   parse makes them. */
+START_TEST(test_tmpl_parse_cache)
+{
+	const char *count = "{ $n++; my $m; $m++; \"$SystemName $n $m\" }";
+	const char *keep = "{ $f ||= sub { $v }; $v }";
+	const char *bad = "{ 1;\n die \"x\\n\" }";
+	struct db *db1 = db_parse("configuration", "SystemName=alpha\n", 17);
+	struct db *db2 = db_parse("configuration", "SystemName=beta\n", 16);
+	struct tmpl_ctx *c1 = tmpl_ctx_new(), *c2, *c3;
+	size_t n0;
+
+	tmpl_cache_clear();
+	tmpl_ctx_install_config(c1, db1, 0);
+	CK_EXPANDS(c1, count, "alpha 1 1");
+	n0 = tmpl_cache_count();
+	ck_assert_uint_eq(n0, 1);
+	CK_EXPANDS(c1, count, "alpha 2 1");
+	/* another context: its own package and database */
+	c2 = tmpl_ctx_new();
+	tmpl_ctx_install_config(c2, db2, 0);
+	CK_EXPANDS(c2, count, "beta 1 1");
+	tmpl_ctx_free(c2);
+	tmpl_ctx_free(c1);
+	c1 = tmpl_ctx_new();
+	tmpl_ctx_install_config(c1, db1, 0);
+	CK_EXPANDS(c1, count, "alpha 1 1");
+	ck_assert_uint_eq(tmpl_cache_count(), n0);
+	/* a changed text is parsed anew */
+	CK_EXPANDS(c1, "{ $n++; my $m; $m++; \"$SystemName $n $m!\" }",
+		   "alpha 2 1!");
+	ck_assert_uint_eq(tmpl_cache_count(), n0 + 1);
+	/* the same text on another line reports its own line */
+	CK_EXPANDS(c1, bad, "frag:2: x\n");
+	CK_EXPANDS(c1, "\n\nabc", "\n\nabc");
+	{
+		char *twice = xstrdup("\n\n{ 1;\n die \"x\\n\" }");
+		CK_EXPANDS(c1, twice, "frag:4: x\n");
+		free(twice);
+	}
+	tmpl_ctx_free(c1);
+	/* a program still held by a live context is not bound to another */
+	c1 = tmpl_ctx_new();
+	c2 = tmpl_ctx_new();
+	tmpl_ctx_set_scalar(c1, "v", "one");
+	tmpl_ctx_set_scalar(c2, "v", "two");
+	CK_EXPANDS(c1, keep, "one");
+	CK_EXPANDS(c2, keep, "two");
+	CK_EXPANDS(c1, "{ $v = 'uno'; $f->() }", "uno");
+	tmpl_ctx_free(c1);
+	CK_EXPANDS(c2, "{ $f->() }", "two");
+	tmpl_ctx_free(c2);
+	c3 = tmpl_ctx_new();
+	tmpl_ctx_set_scalar(c3, "v", "three");
+	CK_EXPANDS(c3, keep, "three");
+	CK_EXPANDS(c3, "{ $f->() }", "three");
+	tmpl_ctx_free(c3);
+	tmpl_cache_clear();
+	ck_assert_uint_eq(tmpl_cache_count(), 0);
+	db_free(db1);
+	db_free(db2);
+}
+END_TEST
+
 static Suite *
 tmpl_suite(void)
 {
@@ -538,6 +625,7 @@ tmpl_suite(void)
 	tcase_add_test(tc, test_tmpl_package_shared);
 	tcase_add_test(tc, test_tmpl_more_data_and_eval_string);
 	tcase_add_test(tc, test_tmpl_limits);
+	tcase_add_test(tc, test_tmpl_parse_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
