@@ -492,16 +492,191 @@ load_file(struct db *db, struct strbuf *err)
 	return 0;
 }
 
+/*
+ * Files read by db_open() are kept for the life of the process, parsed:
+ * opening the same file again copies the parsed records instead of
+ * reading and parsing it. A kept copy is used only while the file has the
+ * same device, inode, size, mode, modification and change times. As
+ * timestamps are coarse, a file modified less than two seconds before it
+ * was read is not kept: a write after the read could leave its times
+ * equal; a write to a file kept moves its modification time. Nor is a
+ * file whose reading warned kept (the warnings come with each read).
+ */
+#define DB_CACHE_MAX 16
+#define DB_CACHE_MAX_BYTES (64u << 20)
+#define DB_SETTLE_SECONDS 2
+
+struct db_cached {
+	char *file;
+	struct stat st;
+	struct db *db; /* pristine, as read */
+};
+
+static struct db_cached db_cache[DB_CACHE_MAX];
+static size_t db_cache_n, db_cache_bytes, db_cache_hits;
+
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mode == b->st_mode &&
+	       ts_eq(&a->st_mtim, &b->st_mtim) &&
+	       ts_eq(&a->st_ctim, &b->st_ctim);
+}
+
+static int
+settled(const struct stat *st)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return 0;
+	return st->st_mtim.tv_sec + DB_SETTLE_SECONDS < now.tv_sec;
+}
+
+/* Is `db` as parse_text() left it: every string in its text, every
+   record in its slab, every property array in its pslab? */
+static int
+pristine(const struct db *db)
+{
+	if (!db->text || db->ndeleted)
+		return 0;
+	for (size_t i = 0; i < db->nrecs; i++) {
+		const struct db_record *r = db->recs[i];
+		if (r < db->slab || r >= db->slab + db->nslab || r->alloc ||
+		    r->dirty || r->orig_raw || !borrowed(db, r->key) ||
+		    !borrowed(db, r->type))
+			return 0;
+		if (r->nprops &&
+		    (r->props < db->pslab ||
+		     r->props + r->nprops > db->pslab + db->npslab))
+			return 0;
+		for (size_t j = 0; j < r->nprops; j++)
+			if (!borrowed(db, r->props[j].name) ||
+			    !borrowed(db, r->props[j].value))
+				return 0;
+	}
+	return 1;
+}
+
+/* Copy the records of pristine `src` into the empty `db`. */
+static void
+copy_loaded(struct db *db, const struct db *src)
+{
+#define RELOC(p) (db->text + ((p)-src->text))
+	db->exists = src->exists;
+	db->mode = src->mode;
+	db->problems = src->problems;
+	db->textcap = src->textcap;
+	db->text = xmalloc(src->textcap);
+	memcpy(db->text, src->text, src->textcap);
+	db->nslab = src->nslab;
+	db->slab = xmalloc((src->nslab + 1) * sizeof(*db->slab));
+	memcpy(db->slab, src->slab, src->nslab * sizeof(*db->slab));
+	db->npslab = src->npslab;
+	db->pslab = xmalloc((src->npslab + 1) * sizeof(*db->pslab));
+	memcpy(db->pslab, src->pslab, src->npslab * sizeof(*db->pslab));
+	db->nrecs = db->alloc = src->nrecs;
+	db->recs = xmalloc((src->nrecs + 1) * sizeof(*db->recs));
+	for (size_t i = 0; i < src->nrecs; i++) {
+		const struct db_record *s = src->recs[i];
+		struct db_record *r = db->slab + (s - src->slab);
+		r->key = RELOC(s->key);
+		r->type = RELOC(s->type);
+		r->props =
+			s->props ? db->pslab + (s->props - src->pslab) : NULL;
+		for (size_t j = 0; j < s->nprops; j++) {
+			r->props[j].name = RELOC(s->props[j].name);
+			r->props[j].value = RELOC(s->props[j].value);
+		}
+		db->recs[i] = r;
+	}
+#undef RELOC
+}
+
+static struct db_cached *
+db_cache_find(const char *file)
+{
+	for (size_t i = 0; i < db_cache_n; i++)
+		if (!strcmp(db_cache[i].file, file))
+			return &db_cache[i];
+	return NULL;
+}
+
+static void
+db_cache_put(const struct db *db, const struct stat *st)
+{
+	struct db_cached *c = db_cache_find(db->file);
+	struct db *copy;
+
+	if (!pristine(db))
+		return;
+	if (c) {
+		db_cache_bytes -= c->db->textcap;
+		db_free(c->db);
+	} else {
+		if (db_cache_n == DB_CACHE_MAX ||
+		    db_cache_bytes + db->textcap > DB_CACHE_MAX_BYTES)
+			return;
+		c = &db_cache[db_cache_n++];
+		c->file = xstrdup(db->file);
+	}
+	copy = db_new(db->name);
+	copy_loaded(copy, db);
+	c->db = copy;
+	c->st = *st;
+	db_cache_bytes += copy->textcap;
+}
+
+void
+db_cache_clear(void)
+{
+	for (size_t i = 0; i < db_cache_n; i++) {
+		free(db_cache[i].file);
+		db_free(db_cache[i].db);
+	}
+	db_cache_n = 0;
+	db_cache_bytes = 0;
+	db_cache_hits = 0;
+}
+
+size_t
+db_cache_hit_count(void)
+{
+	return db_cache_hits;
+}
+
 struct db *
 db_open(const char *name, struct strbuf *err)
 {
 	struct db *db = db_new(name);
+	struct stat before, after;
+	int known;
 
 	db->file = db_resolve_path(name);
+	known = stat(db->file, &before) == 0 && S_ISREG(before.st_mode);
+	if (known) {
+		struct db_cached *c = db_cache_find(db->file);
+		if (c && same_file(&c->st, &before)) {
+			copy_loaded(db, c->db);
+			db_cache_hits++;
+			return db;
+		}
+	}
 	if (load_file(db, err) < 0) {
 		db_free(db);
 		return NULL;
 	}
+	if (known && db->exists && !db->problems &&
+	    stat(db->file, &after) == 0 && same_file(&before, &after) &&
+	    settled(&after))
+		db_cache_put(db, &after);
 	return db;
 }
 

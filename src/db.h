@@ -43,6 +43,14 @@ char *db_resolve_path(const char *name);
  * file exists but cannot be read.
  */
 struct db *db_open(const char *name, struct strbuf *err);
+/*
+ * db_open() keeps the files it read, parsed, for the process and reads a
+ * file again only when it changed (device, inode, size, mode, times).
+ * db_cache_clear() forgets them; db_cache_hit_count() says how many opens
+ * were served without reading since the last clear.
+ */
+void db_cache_clear(void);
+size_t db_cache_hit_count(void);
 /* Take the write lock (waiting for it), then read. NULL on error. */
 struct db *db_open_locked(const char *name, struct strbuf *err);
 /*

@@ -386,7 +386,7 @@ struct tmpl_ctx {
 	int lazy_scalars_only;
 	struct obj *pos_obj; /* pos() of the last m//g in scalar context */
 	size_t pos_off;
-	/* cached programs bound to this context (owned references) */
+	/* programs parsed or bound here (owned references) */
 	struct prog **cached;
 	size_t ncached, acached;
 };

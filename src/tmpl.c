@@ -30,7 +30,7 @@ tmpl_ctx_free(struct tmpl_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	/* cached programs let go of this package */
+	/* the programs run here let go of this package */
 	for (size_t i = 0; i < ctx->ncached; i++) {
 		if (ctx->cached[i]->bound == ctx)
 			prog_unbind(ctx->cached[i]);
@@ -302,7 +302,13 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 		return e->p;
 	}
 	p = tmpl_parse(ctx, src, len, where, line, err);
-	if (!p || e->p || pcache_n >= PCACHE_MAX ||
+	if (!p)
+		return NULL;
+	/* the context lets go of the program's variables when freed: a
+	   closure kept in a variable the program names is then freed too */
+	p->bound = ctx;
+	ctx_hold(ctx, p);
+	if (e->p || pcache_n >= PCACHE_MAX ||
 	    pcache_bytes + len > PCACHE_MAX_BYTES)
 		return p;
 	e->src = xmalloc(len ? len : 1);
@@ -315,8 +321,6 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	e->p = p; /* the cache's reference */
 	pcache_n++;
 	pcache_bytes += len;
-	p->bound = ctx;
-	ctx_hold(ctx, p);
 	p->refcnt++;
 	return p;
 }

@@ -391,6 +391,91 @@ START_TEST(test_db_unreadable_file_is_an_error)
 }
 END_TEST
 
+/* Write `text` over the file in place (same inode), mtime `mtime`. */
+static void
+put_file(const char *path, const char *text, time_t mtime)
+{
+	FILE *f = fopen(path, "r+");
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+
+	if (!f)
+		f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static char *
+prop_of(const char *key, const char *prop)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct db *db = db_open("configuration", &err);
+	struct db_record *r;
+	char *v;
+
+	ck_assert_ptr_nonnull(db);
+	r = db_get(db, key);
+	v = xstrdup(r ? db_record_prop(r, prop) : "-");
+	db_free(db);
+	strbuf_release(&err);
+	return v;
+}
+
+#define CK_PROP(key, prop, want)               \
+	do {                                   \
+		char *v_ = prop_of(key, prop); \
+		ck_assert_str_eq(v_, want);    \
+		free(v_);                      \
+	} while (0)
+
+/* A file read once is copied from memory until it changes. */
+START_TEST(test_db_open_cache)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *path = db_resolve_path("configuration");
+	time_t old = time(NULL) - 3600;
+	struct db *db;
+
+	db_cache_clear();
+	put_file(path, "a=one\nb=two|p|x\n", old);
+	CK_PROP("a", "type", "one");
+	ck_assert_uint_eq(db_cache_hit_count(), 0);
+	CK_PROP("b", "p", "x");
+	ck_assert_uint_eq(db_cache_hit_count(), 1);
+	/* a change made in memory stays in that copy */
+	db = db_open("configuration", &err);
+	ck_assert_int_eq(db_set_prop(db, db_get(db, "b"), "p", "y", &err), 0);
+	ck_assert_str_eq(db_record_prop(db_get(db, "b"), "p"), "y");
+	db_free(db);
+	CK_PROP("b", "p", "x");
+	ck_assert_uint_eq(db_cache_hit_count(), 3);
+	/* the same size, the same mtime, in place: the change time differs */
+	put_file(path, "a=uno\nb=two|p|x\n", old);
+	CK_PROP("a", "type", "uno");
+	ck_assert_uint_eq(db_cache_hit_count(), 3);
+	CK_PROP("a", "type", "uno");
+	ck_assert_uint_eq(db_cache_hit_count(), 4);
+	/* replaced by a new file */
+	ck_assert_int_eq(write_file_atomic(path, "a=three\n", 8, 0644, &err),
+			 0);
+	CK_PROP("a", "type", "three");
+	/* just written: read again each time until it settles */
+	CK_PROP("a", "type", "three");
+	ck_assert_uint_eq(db_cache_hit_count(), 4);
+	/* a file that warns is read (and warns) each time */
+	unlink(path);
+	put_file(path, "=x\nc=d\n", old);
+	CK_PROP("c", "type", "d");
+	CK_PROP("c", "type", "d");
+	ck_assert_uint_eq(db_cache_hit_count(), 4);
+	ck_assert_ptr_nonnull(strstr(warnings.buf, "empty key"));
+	db_cache_clear();
+	free(path);
+	strbuf_release(&err);
+}
+END_TEST
+
 static int
 count_dir_entries(const char *dir)
 {
@@ -593,6 +678,7 @@ db_suite(void)
 	tcase_add_test(tf, test_db_commit_writes_header_and_sorted);
 	tcase_add_test(tf, test_db_commit_without_lock_refused);
 	tcase_add_test(tf, test_db_unreadable_file_is_an_error);
+	tcase_add_test(tf, test_db_open_cache);
 	tcase_add_test(tf, test_db_failed_write_keeps_old_file);
 	tcase_add_test(tf, test_db_crash_leaves_whole_file);
 	suite_add_tcase(s, tf);
