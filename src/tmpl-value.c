@@ -15,10 +15,55 @@
 #include "util.h"
 #include "banned.h"
 
+/*
+ * Blocks of the commonest sizes (scalars and containers, short strings,
+ * short lists) are kept for reuse when freed instead of going back to
+ * malloc: expansion makes and drops them by the hundred thousand. Not
+ * under AddressSanitizer, so that it still sees every use after free.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_MAX 0
+#else
+#define POOL_MAX 512
+#endif
+#define TSTR_SMALL 32 /* capacity of a short string */
+#define LIST_SMALL 8  /* the first capacity of a list (xgrow) */
+
+struct pool {
+	void *blk[POOL_MAX + 1];
+	size_t n;
+};
+
+static struct pool obj_pool, tstr_pool, list_pool;
+
+static void *
+pool_get(struct pool *p)
+{
+	return p->n ? p->blk[--p->n] : NULL;
+}
+
+static void
+pool_put(struct pool *p, void *blk)
+{
+	if (p->n < POOL_MAX)
+		p->blk[p->n++] = blk;
+	else
+		free(blk);
+}
+
 struct tstr *
 tstr_newz(size_t cap)
 {
-	struct tstr *s = xmalloc(sizeof(*s) + cap + 1);
+	struct tstr *s;
+
+	if (cap <= TSTR_SMALL) {
+		cap = TSTR_SMALL;
+		s = pool_get(&tstr_pool);
+		if (!s)
+			s = xmalloc(sizeof(*s) + TSTR_SMALL + 1);
+	} else {
+		s = xmalloc(sizeof(*s) + cap + 1);
+	}
 
 	s->refcnt = 1;
 	s->len = 0;
@@ -42,15 +87,24 @@ tstr_new(const char *str, size_t len)
 void
 tstr_unref(struct tstr *s)
 {
-	if (s && --s->refcnt == 0)
+	if (!s || --s->refcnt)
+		return;
+	/* a string of TSTR_SMALL was made so; one grown has a larger cap */
+	if (s->cap == TSTR_SMALL)
+		pool_put(&tstr_pool, s);
+	else
 		free(s);
 }
 
 struct obj *
 obj_new(enum okind kind)
 {
-	struct obj *o = xcalloc(1, sizeof(*o));
+	struct obj *o = pool_get(&obj_pool);
 
+	if (o)
+		memset(o, 0, sizeof(*o));
+	else
+		o = xcalloc(1, sizeof(*o));
 	o->refcnt = 1;
 	o->kind = kind;
 	return o;
@@ -119,11 +173,11 @@ obj_unref(struct obj *o)
 	}
 	releasing = 1;
 	obj_release(o);
-	free(o);
+	pool_put(&obj_pool, o);
 	while (npending) {
 		o = pending[--npending];
 		obj_release(o);
-		free(o);
+		pool_put(&obj_pool, o);
 	}
 	releasing = 0;
 }
@@ -521,19 +575,30 @@ val_to_pv(struct val *v)
 
 /* ---- lists ---------------------------------------------------------- */
 
+/* Room for one more value; a new list takes a kept block of LIST_SMALL. */
+static void
+list_room(struct list *l)
+{
+	if (l->n < l->cap)
+		return;
+	if (!l->cap && (l->v = pool_get(&list_pool)) != NULL) {
+		l->cap = LIST_SMALL;
+		return;
+	}
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+}
+
 void
 list_push(struct list *l, struct val *v)
 {
-	if (l->n == l->cap)
-		l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	list_room(l);
 	val_move(&l->v[l->n++], v);
 }
 
 void
 list_push_copy(struct list *l, const struct val *v)
 {
-	if (l->n == l->cap)
-		l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	list_room(l);
 	val_copy(&l->v[l->n++], v);
 }
 
@@ -549,7 +614,11 @@ void
 list_release(struct list *l)
 {
 	list_clear(l);
-	free(l->v);
+	/* a block of LIST_SMALL values (xgrow's first size, or the pool's) */
+	if (l->cap == LIST_SMALL)
+		pool_put(&list_pool, l->v);
+	else
+		free(l->v);
 	l->v = NULL;
 	l->cap = 0;
 }
