@@ -496,15 +496,13 @@ load_file(struct db *db, struct strbuf *err)
  * Files read by db_open() are kept for the life of the process, parsed:
  * opening the same file again copies the parsed records instead of
  * reading and parsing it. A kept copy is used only while the file has the
- * same device, inode, size, mode, modification and change times. As
- * timestamps are coarse, a file modified less than two seconds before it
- * was read is not kept: a write after the read could leave its times
- * equal; a write to a file kept moves its modification time. Nor is a
- * file whose reading warned kept (the warnings come with each read).
+ * same device, inode, size, mode, modification and change times, and
+ * only when it was modified long enough before it was read (see
+ * stat_settled()). Nor is a file whose reading warned kept (the warnings
+ * come with each read).
  */
 #define DB_CACHE_MAX 16
 #define DB_CACHE_MAX_BYTES (64u << 20)
-#define DB_SETTLE_SECONDS 2
 
 struct db_cached {
 	char *file;
@@ -514,31 +512,6 @@ struct db_cached {
 
 static struct db_cached db_cache[DB_CACHE_MAX];
 static size_t db_cache_n, db_cache_bytes, db_cache_hits;
-
-static int
-ts_eq(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size && a->st_mode == b->st_mode &&
-	       ts_eq(&a->st_mtim, &b->st_mtim) &&
-	       ts_eq(&a->st_ctim, &b->st_ctim);
-}
-
-static int
-settled(const struct stat *st)
-{
-	struct timespec now;
-
-	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
-		return 0;
-	return st->st_mtim.tv_sec + DB_SETTLE_SECONDS < now.tv_sec;
-}
 
 /* Is `db` as parse_text() left it: every string in its text, every
    record in its slab, every property array in its pslab? */
@@ -663,7 +636,7 @@ db_open(const char *name, struct strbuf *err)
 	known = stat(db->file, &before) == 0 && S_ISREG(before.st_mode);
 	if (known) {
 		struct db_cached *c = db_cache_find(db->file);
-		if (c && same_file(&c->st, &before)) {
+		if (c && stat_same_file(&c->st, &before)) {
 			copy_loaded(db, c->db);
 			db_cache_hits++;
 			return db;
@@ -674,8 +647,8 @@ db_open(const char *name, struct strbuf *err)
 		return NULL;
 	}
 	if (known && db->exists && !db->problems &&
-	    stat(db->file, &after) == 0 && same_file(&before, &after) &&
-	    settled(&after))
+	    stat(db->file, &after) == 0 && stat_same_file(&before, &after) &&
+	    stat_settled(&after))
 		db_cache_put(db, &after);
 	return db;
 }

@@ -706,6 +706,83 @@ expand_apply_metas(struct tmpl_ctx *ctx, struct expand_params *p,
 
 /* --- expansion ------------------------------------------------------- */
 
+/*
+ * Fragment files read are kept for the process, by path, and read again
+ * only when they changed (stat_same_file(), stat_settled()).
+ */
+struct frag_cached {
+	char *path;
+	struct stat st;
+	char *text;
+	size_t len;
+};
+
+#define FRAG_CACHE_SLOTS 4096 /* a power of two */
+#define FRAG_CACHE_MAX (FRAG_CACHE_SLOTS / 2)
+#define FRAG_CACHE_MAX_BYTES (32u << 20)
+
+static struct frag_cached *frag_cache;
+static size_t frag_cache_n, frag_cache_bytes, frag_cache_hits;
+
+static struct frag_cached *
+frag_cache_slot(const char *path)
+{
+	unsigned long h = 14695981039346656037ul;
+
+	for (const char *c = path; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ul;
+	if (!frag_cache)
+		frag_cache = xcalloc(FRAG_CACHE_SLOTS, sizeof(*frag_cache));
+	for (size_t i = h & (FRAG_CACHE_SLOTS - 1);;
+	     i = (i + 1) & (FRAG_CACHE_SLOTS - 1))
+		if (!frag_cache[i].path || !strcmp(frag_cache[i].path, path))
+			return &frag_cache[i];
+}
+
+/* Read fragment `path` into `out` (like strbuf_read_file). */
+static int
+frag_read(const char *path, struct strbuf *out)
+{
+	struct stat before, after;
+	struct frag_cached *c;
+	int r;
+
+	if (stat(path, &before) < 0 || !S_ISREG(before.st_mode))
+		return strbuf_read_file(out, path, EXPAND_MAX_FRAGMENT);
+	c = frag_cache_slot(path);
+	if (c->path && stat_same_file(&c->st, &before)) {
+		strbuf_add(out, c->text, c->len);
+		frag_cache_hits++;
+		return 0;
+	}
+	r = strbuf_read_file(out, path, EXPAND_MAX_FRAGMENT);
+	if (r < 0 || stat(path, &after) < 0 ||
+	    !stat_same_file(&before, &after) || !stat_settled(&after))
+		return r;
+	if (c->path) {
+		frag_cache_bytes -= c->len;
+		free(c->text);
+	} else {
+		if (frag_cache_n >= FRAG_CACHE_MAX ||
+		    frag_cache_bytes + out->len > FRAG_CACHE_MAX_BYTES)
+			return r;
+		c->path = xstrdup(path);
+		frag_cache_n++;
+	}
+	c->st = after;
+	c->len = out->len;
+	c->text = xmalloc(out->len + 1);
+	memcpy(c->text, out->buf, out->len + 1);
+	frag_cache_bytes += out->len;
+	return r;
+}
+
+size_t
+expand_cache_hit_count(void)
+{
+	return frag_cache_hits;
+}
+
 static int
 expand_fragments(struct tmpl_ctx *ctx, const struct expand_frags *fs,
 		 struct strbuf *text, struct strbuf *err)
@@ -718,7 +795,7 @@ expand_fragments(struct tmpl_ctx *ctx, const struct expand_frags *fs,
 		const struct expand_frag *f = &fs->v[i];
 
 		strbuf_reset(&src);
-		r = strbuf_read_file(&src, f->path, EXPAND_MAX_FRAGMENT);
+		r = frag_read(f->path, &src);
 		if (r == -ENOENT && !strcmp(f->where, EXPAND_DEFAULT_BEGIN))
 			continue;
 		if (r < 0) {

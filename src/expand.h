@@ -53,4 +53,11 @@ struct expand_opts {
  */
 int expand_template(const struct expand_opts *opts, struct strbuf *err);
 
+/*
+ * Fragment files are kept in memory once read, and read again only when
+ * they changed (device, inode, size, mode or times; see stat_settled()).
+ * The number of fragments taken from memory so far:
+ */
+size_t expand_cache_hit_count(void);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -94,6 +95,31 @@ xgrow(void *p, size_t *alloc, size_t need, size_t size)
 	p = xrealloc(p, n * size);
 	*alloc = n;
 	return p;
+}
+
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+int
+stat_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mode == b->st_mode &&
+	       ts_eq(&a->st_mtim, &b->st_mtim) &&
+	       ts_eq(&a->st_ctim, &b->st_ctim);
+}
+
+int
+stat_settled(const struct stat *st)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return 0;
+	return st->st_mtim.tv_sec + 2 < now.tv_sec;
 }
 
 void

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include "strbuf.h"
 
@@ -16,6 +17,17 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Grow an array `p` of `n` elements of `size` to hold at least `need`. */
 void *xgrow(void *p, size_t *alloc, size_t need, size_t size);
+
+/*
+ * Files kept in memory after reading: two stat() results of a file that
+ * did not change (same device, inode, size, mode, modification and change
+ * times), and whether a file was modified long enough ago (two seconds)
+ * to be kept: timestamps are coarse, so a write just after a read could
+ * leave the times of a recently modified file equal, while a write to a
+ * settled file moves its modification time.
+ */
+int stat_same_file(const struct stat *a, const struct stat *b);
+int stat_settled(const struct stat *st);
 _Noreturn void die_oom(void);
 
 /*

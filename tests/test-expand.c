@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "expand.h"
 #include "strbuf.h"
 #include "util.h"
@@ -468,6 +471,65 @@ START_TEST(test_expand_dry_run_mode_change)
 }
 END_TEST
 
+/* Overwrite `abs` in place (same inode and size) and give it `mtime`. */
+static void
+overwrite_old(const char *abs, const char *text, time_t mtime)
+{
+	char *path = esmith_path(abs);
+	FILE *f = fopen(path, "r+");
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+	free(path);
+}
+
+static void
+expands_to(const char *want)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct expand_opts o = { 0 };
+
+	o.target = "/etc/t.conf";
+	o.output = &out;
+	ck_assert_int_ge(expand_template(&o, &err), 0);
+	ck_assert_str_eq(err.buf, "");
+	ck_assert_str_eq(out.buf, want);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+/* Fragments and databases kept in memory: a change is seen by the next
+   expansion, also one that keeps the size and the modification time. */
+START_TEST(test_expand_cached_files_changed)
+{
+	time_t old = time(NULL) - 3600;
+	size_t frag_hits, db_hits;
+
+	overwrite_old("/etc/e-smith/templates/etc/t.conf/10a",
+		      "a { $DomainName }\n", old);
+	overwrite_old("/home/e-smith/db/configuration",
+		      "DomainName=example.com\n", old);
+	expands_to("# begin\na example.com\nb 22\n");
+	frag_hits = expand_cache_hit_count();
+	db_hits = db_cache_hit_count();
+	expands_to("# begin\na example.com\nb 22\n");
+	ck_assert_uint_eq(expand_cache_hit_count(), frag_hits + 1);
+	ck_assert_uint_eq(db_cache_hit_count(), db_hits + 1);
+	overwrite_old("/etc/e-smith/templates/etc/t.conf/10a",
+		      "A { $DomainName }\n", old);
+	expands_to("# begin\nA example.com\nb 22\n");
+	overwrite_old("/home/e-smith/db/configuration",
+		      "DomainName=example.org\n", old);
+	expands_to("# begin\nA example.org\nb 22\n");
+	put("/etc/e-smith/templates/etc/t.conf/10a", "new { $DomainName }\n");
+	put("/etc/e-smith/templates/etc/t.conf/20b", "");
+	expands_to("# begin\nnew example.org\n");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -497,6 +559,7 @@ main(void)
 			    0, 5);
 	tcase_add_test(tc, test_expand_dry_run_new_file);
 	tcase_add_test(tc, test_expand_dry_run_mode_change);
+	tcase_add_test(tc, test_expand_cached_files_changed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
