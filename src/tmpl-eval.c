@@ -34,20 +34,29 @@ ev_die(struct ev *e, int line, const char *fmt, ...)
 	e->ctl = CTL_DIE;
 }
 
-static int
+/* The rare ways out of ev_enter(), kept out of line. */
+static __attribute__((noinline, cold)) int
+ev_enter_fail(struct ev *e, int line)
+{
+	if (e->ctl)
+		return -1;
+	if (e->steps > e->ctx->lim.max_steps) {
+		ev_die(e, line, "step limit exceeded");
+		return -1;
+	}
+	e->depth--;
+	ev_die(e, line, "nesting too deep");
+	return -1;
+}
+
+static inline int
 ev_enter(struct ev *e, int line)
 {
 	if (e->ctl)
 		return -1;
-	if (++e->steps > e->ctx->lim.max_steps) {
-		ev_die(e, line, "step limit exceeded");
-		return -1;
-	}
-	if (++e->depth > e->ctx->lim.max_depth) {
-		e->depth--;
-		ev_die(e, line, "nesting too deep");
-		return -1;
-	}
+	if (++e->steps > e->ctx->lim.max_steps ||
+	    ++e->depth > e->ctx->lim.max_depth)
+		return ev_enter_fail(e, line);
 	return 0;
 }
 

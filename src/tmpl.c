@@ -4,6 +4,7 @@
  * expansion), variable installation (ESMITH.md §3) and Text::Template's
  * splitting of a fragment into text and `{ code }` blocks.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,16 +242,28 @@ struct pcache_ent {
 static struct pcache_ent *pcache;
 static size_t pcache_n, pcache_bytes;
 
+/* A hash of `len` bytes, eight at a time, continuing from `h`. */
+static unsigned long
+cache_hash(unsigned long h, const char *s, size_t len)
+{
+	for (; len >= 8; s += 8, len -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; len; s++, len--)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
 static unsigned long
 pcache_hash(const char *src, size_t len, const char *where, int line)
 {
-	unsigned long h = 14695981039346656037ul;
+	unsigned long h = cache_hash(14695981039346656037ul, src, len);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)src[i]) * 1099511628211ul;
-	for (; *where; where++)
-		h = (h ^ (unsigned char)*where) * 1099511628211ul;
-	return (h ^ (unsigned long)line) * 1099511628211ul;
+	h = cache_hash(h, where, strlen(where));
+	return (h ^ (unsigned long)line) * 0x100000001b3ull;
 }
 
 /* The slot of the entry for this key, or the empty slot where it goes. */
@@ -281,9 +294,8 @@ ctx_hold(struct tmpl_ctx *ctx, struct prog *p)
 /* The program for `src`: from the cache, or parsed (and kept). */
 static struct prog *
 parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
-	     const char *where, int line, struct strbuf *err)
+	     const char *where, int line, unsigned long h, struct strbuf *err)
 {
-	unsigned long h = pcache_hash(src, len, where, line);
 	struct pcache_ent *e;
 	struct prog *p;
 
@@ -325,9 +337,12 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	return p;
 }
 
+static void tmpl_split_cache_clear(void);
+
 void
 tmpl_cache_clear(void)
 {
+	tmpl_split_cache_clear();
 	if (!pcache)
 		return;
 	for (size_t i = 0; i < PCACHE_SLOTS; i++) {
@@ -351,12 +366,13 @@ tmpl_cache_count(void)
 	return pcache_n;
 }
 
-/* Parse and run `src` as one block; the value goes to *res. */
+/* Parse and run `src` as one block (its pcache_hash() `h`); the value
+   goes to *res. */
 static int
-eval_src(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
-	 int line, struct val *res, struct strbuf *err)
+eval_src_h(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
+	   int line, unsigned long h, struct val *res, struct strbuf *err)
 {
-	struct prog *p = parse_cached(ctx, src, len, where, line, err);
+	struct prog *p = parse_cached(ctx, src, len, where, line, h, err);
 	int rc;
 
 	if (!p)
@@ -364,6 +380,14 @@ eval_src(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
 	rc = tmpl_run(ctx, p, res, err);
 	prog_unref(p);
 	return rc;
+}
+
+static int
+eval_src(struct tmpl_ctx *ctx, const char *src, size_t len, const char *where,
+	 int line, struct val *res, struct strbuf *err)
+{
+	return eval_src_h(ctx, src, len, where, line,
+			  pcache_hash(src, len, where, line), res, err);
 }
 
 static void
@@ -453,7 +477,8 @@ tmpl_eval_string(struct tmpl_ctx *ctx, const char *src, const char *where,
 struct piece {
 	int code;
 	int line;
-	size_t start, len; /* into the unescaped buffer */
+	size_t start, len;  /* into the unescaped buffer */
+	unsigned long hash; /* code: its pcache_hash() */
 };
 
 /*
@@ -555,36 +580,134 @@ split_fragment(const char *where, const char *t, size_t len, struct strbuf *buf,
 	return 0;
 }
 
+/* A fragment split into pieces, its code pieces hashed. */
+struct split {
+	char *where, *text; /* the key (cached splits) */
+	size_t len;
+	unsigned long hash;
+	struct strbuf buf;
+	struct piece *pieces;
+	size_t n;
+};
+
+/* Splits of the fragments seen, kept for the process like programs. */
+#define SCACHE_SLOTS 4096 /* a power of two */
+#define SCACHE_MAX (SCACHE_SLOTS / 2)
+#define SCACHE_MAX_BYTES (32u << 20)
+
+static struct split *scache;
+static size_t scache_n, scache_bytes;
+
+static int
+split_make(struct split *sp, const char *where, const char *text, size_t len,
+	   struct strbuf *err)
+{
+	strbuf_init(&sp->buf, 0);
+	if (split_fragment(where, text, len, &sp->buf, &sp->pieces, &sp->n,
+			   err) < 0) {
+		free(sp->pieces);
+		strbuf_release(&sp->buf);
+		return -1;
+	}
+	for (size_t i = 0; i < sp->n; i++) {
+		struct piece *p = &sp->pieces[i];
+		if (p->code)
+			p->hash = pcache_hash(sp->buf.buf + p->start, p->len,
+					      where, p->line);
+	}
+	return 0;
+}
+
+/* The split of `text`: from the cache, or made into *tmp (then the
+   caller releases it). NULL on error. */
+static const struct split *
+split_get(const char *where, const char *text, size_t len, struct split *tmp,
+	  struct strbuf *err)
+{
+	unsigned long h = cache_hash(
+		cache_hash(14695981039346656037ul, where, strlen(where) + 1),
+		text, len);
+	struct split *e;
+	size_t i;
+
+	if (!scache)
+		scache = xcalloc(SCACHE_SLOTS, sizeof(*scache));
+	for (i = h & (SCACHE_SLOTS - 1);; i = (i + 1) & (SCACHE_SLOTS - 1)) {
+		e = &scache[i];
+		if (!e->text)
+			break;
+		if (e->hash == h && e->len == len &&
+		    memcmp(e->text, text, len) == 0 &&
+		    strcmp(e->where, where) == 0)
+			return e;
+	}
+	memset(tmp, 0, sizeof(*tmp));
+	if (split_make(tmp, where, text, len, err) < 0)
+		return NULL;
+	if (scache_n >= SCACHE_MAX || scache_bytes + 2 * len > SCACHE_MAX_BYTES)
+		return tmp;
+	*e = *tmp;
+	e->where = xstrdup(where);
+	e->text = xmalloc(len + 1);
+	memcpy(e->text, text, len);
+	e->text[len] = '\0';
+	e->len = len;
+	e->hash = h;
+	scache_n++;
+	scache_bytes += 2 * len;
+	memset(tmp, 0, sizeof(*tmp));
+	return e;
+}
+
+static void
+split_release(struct split *sp)
+{
+	free(sp->pieces);
+	strbuf_release(&sp->buf);
+	free(sp->where);
+	free(sp->text);
+}
+
+static void
+tmpl_split_cache_clear(void)
+{
+	if (!scache)
+		return;
+	for (size_t i = 0; i < SCACHE_SLOTS; i++)
+		if (scache[i].text)
+			split_release(&scache[i]);
+	free(scache);
+	scache = NULL;
+	scache_n = 0;
+	scache_bytes = 0;
+}
+
 int
 tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
 		     size_t len, struct strbuf *out, struct strbuf *err)
 {
-	struct strbuf buf = STRBUF_INIT;
-	struct piece *pieces;
-	size_t n;
+	struct split tmp = { 0 };
+	const struct split *sp;
 	int rc = 0;
 
 	reinstall(ctx);
-	if (split_fragment(where, text, len, &buf, &pieces, &n, err) < 0) {
-		free(pieces);
-		strbuf_release(&buf);
+	sp = split_get(where, text, len, &tmp, err);
+	if (!sp)
 		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct piece *p = &pieces[i];
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct piece *p = &sp->pieces[i];
 		if (!p->code) {
-			strbuf_add(out, buf.buf + p->start, p->len);
+			strbuf_add(out, sp->buf.buf + p->start, p->len);
 			continue;
 		}
 		struct val v = { VT_UNDEF, { 0 } };
-		if (eval_src(ctx, buf.buf + p->start, p->len, where, p->line,
-			     &v, err) < 0)
+		if (eval_src_h(ctx, sp->buf.buf + p->start, p->len, where,
+			       p->line, p->hash, &v, err) < 0)
 			rc = -1;
 		else
 			val_append(&v, out);
 		val_free(&v);
 	}
-	free(pieces);
-	strbuf_release(&buf);
+	split_release(&tmp);
 	return rc;
 }

@@ -583,6 +583,13 @@ START_TEST(test_tmpl_parse_cache)
 		CK_EXPANDS(c1, twice, "frag:4: x\n");
 		free(twice);
 	}
+	/* a fragment that does not split fails each time */
+	CK_EXPANDS(c1, "a{ 1 ",
+		   "frag:1: unmatched open brace: end of fragment inside the "
+		   "block that began here\n");
+	CK_EXPANDS(c1, "a{ 1 ",
+		   "frag:1: unmatched open brace: end of fragment inside the "
+		   "block that began here\n");
 	tmpl_ctx_free(c1);
 	/* a program still held by a live context is not bound to another */
 	c1 = tmpl_ctx_new();
