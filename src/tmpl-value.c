@@ -45,10 +45,13 @@ pool_get(struct pool *p)
 static void
 pool_put(struct pool *p, void *blk)
 {
-	if (p->n < POOL_MAX)
+#if POOL_MAX > 0
+	if (p->n < POOL_MAX) {
 		p->blk[p->n++] = blk;
-	else
-		free(blk);
+		return;
+	}
+#endif
+	free(blk);
 }
 
 struct tstr *
