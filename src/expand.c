@@ -174,48 +174,144 @@ expand_is_backup_name(const char *name)
 	return 0;
 }
 
+/*
+ * The entries of a fragment directory: names and types as readdir() gives
+ * them, kept for the process while the directory is unchanged (an entry
+ * added, removed or renamed changes its times; stat_same_file(),
+ * stat_settled()). What is done with each entry is done on every read.
+ */
+struct dir_entry {
+	char *name;
+	unsigned char type;
+};
+
+struct dir_cached {
+	char *path;
+	struct stat st;
+	struct dir_entry *e;
+	size_t n;
+};
+
+#define DIR_CACHE_MAX 256
+
+static struct dir_cached dir_cache[DIR_CACHE_MAX];
+static size_t dir_cache_n;
+
+static void
+dir_entries_free(struct dir_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+static struct dir_entry *
+dir_entries_copy(const struct dir_entry *src, size_t n)
+{
+	struct dir_entry *e = xmalloc((n + 1) * sizeof(*e));
+
+	for (size_t i = 0; i < n; i++) {
+		e[i].name = xstrdup(src[i].name);
+		e[i].type = src[i].type;
+	}
+	return e;
+}
+
+/* The entries of directory `path` but . and ..; -1 with errno set. */
+static int
+dir_read(const char *path, struct dir_entry **ep, size_t *np)
+{
+	struct stat before, after;
+	struct dir_cached *c = NULL;
+	struct dir_entry *e = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct dirent *de;
+	DIR *d;
+
+	*ep = NULL;
+	*np = 0;
+	if (stat(path, &before) == 0) {
+		for (i = 0; i < dir_cache_n && !c; i++)
+			if (!strcmp(dir_cache[i].path, path))
+				c = &dir_cache[i];
+		if (c && stat_same_file(&c->st, &before)) {
+			*ep = dir_entries_copy(c->e, c->n);
+			*np = c->n;
+			return 0;
+		}
+	}
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		e = xgrow(e, &alloc, n + 1, sizeof(*e));
+		e[n].name = xstrdup(de->d_name);
+		e[n].type = de->d_type;
+		n++;
+	}
+	closedir(d);
+	*ep = e;
+	*np = n;
+	if (stat(path, &after) < 0 || !stat_same_file(&before, &after) ||
+	    !stat_settled(&after))
+		return 0;
+	if (!c) {
+		if (dir_cache_n == DIR_CACHE_MAX)
+			return 0;
+		c = &dir_cache[dir_cache_n++];
+		c->path = xstrdup(path);
+	} else {
+		dir_entries_free(c->e, c->n);
+	}
+	c->st = after;
+	c->e = dir_entries_copy(e, n);
+	c->n = n;
+	return 0;
+}
+
 /* Merge the fragments of one fragment directory (SME path `dir`). */
 static int
 expand_merge_dir(struct expand_frags *fs, const char *dir, struct strbuf *err)
 {
 	char *path = esmith_path(dir);
 	struct strbuf where = STRBUF_INIT;
-	struct dirent *de;
-	DIR *d;
+	struct dir_entry *ents;
+	size_t nents;
 	int ret = 0;
 
-	d = opendir(path);
-	if (!d) {
+	if (dir_read(path, &ents, &nents) < 0) {
 		expand_err(err, "%s: cannot read the template directory: %s",
 			   dir, strerror(errno));
 		ret = -1;
 		goto out;
 	}
-	while ((de = readdir(d))) {
+	for (size_t i = 0; i < nents; i++) {
+		const char *name = ents[i].name;
+		unsigned char type = ents[i].type;
 		struct stat st;
 		char *fp;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
 		strbuf_reset(&where);
-		strbuf_addf(&where, "%s/%s", dir, de->d_name);
-		if (expand_is_backup_name(de->d_name)) {
+		strbuf_addf(&where, "%s/%s", dir, name);
+		if (expand_is_backup_name(name)) {
 			esmith_warn("%s: skipped (backup or editor file)",
 				    where.buf);
 			continue;
 		}
-		if (de->d_type == DT_REG) {
-			expand_frags_put(fs, de->d_name, where.buf);
+		if (type == DT_REG) {
+			expand_frags_put(fs, name, where.buf);
 			continue;
 		}
-		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		if (type != DT_UNKNOWN && type != DT_LNK)
 			continue; /* subdirectories and the like */
 		fp = esmith_path(where.buf);
 		if (stat(fp, &st) == 0 && S_ISREG(st.st_mode))
-			expand_frags_put(fs, de->d_name, where.buf);
+			expand_frags_put(fs, name, where.buf);
 		free(fp);
 	}
-	closedir(d);
+	dir_entries_free(ents, nents);
 out:
 	free(path);
 	strbuf_release(&where);

@@ -512,6 +512,12 @@ START_TEST(test_expand_cached_files_changed)
 		      "a { $DomainName }\n", old);
 	overwrite_old("/home/e-smith/db/configuration",
 		      "DomainName=example.com\n", old);
+	{
+		char *dir = esmith_path("/etc/e-smith/templates/etc/t.conf");
+		struct timespec ts[2] = { { old, 0 }, { old, 0 } };
+		ck_assert_int_eq(utimensat(AT_FDCWD, dir, ts, 0), 0);
+		free(dir);
+	}
 	expands_to("# begin\na example.com\nb 22\n");
 	frag_hits = expand_cache_hit_count();
 	db_hits = db_cache_hit_count();
@@ -524,9 +530,12 @@ START_TEST(test_expand_cached_files_changed)
 	overwrite_old("/home/e-smith/db/configuration",
 		      "DomainName=example.org\n", old);
 	expands_to("# begin\nA example.org\nb 22\n");
+	/* a fragment added to the directory */
+	put("/etc/e-smith/templates/etc/t.conf/30c", "c\n");
+	expands_to("# begin\nA example.org\nb 22\nc\n");
 	put("/etc/e-smith/templates/etc/t.conf/10a", "new { $DomainName }\n");
 	put("/etc/e-smith/templates/etc/t.conf/20b", "");
-	expands_to("# begin\nnew example.org\n");
+	expands_to("# begin\nnew example.org\nc\n");
 }
 END_TEST
 
