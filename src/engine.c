@@ -1648,18 +1648,23 @@ parse_container(struct engine_container *c, const cJSON *j)
 	parse_networks(c, jget(ns, "Networks"));
 }
 
-int
-engine_container_inspect(struct engine *e, const char *name_or_id,
-			 struct engine_container *out, struct strbuf *err)
+/*
+ * GET /<coll>/<id><suffix> and hand the reply, which must be a JSON object,
+ * to `parse`. Returns 0 or a negative ENGINE_E* code with `err` set.
+ */
+static int
+inspect_object(struct engine *e, const char *coll, const char *kind,
+	       const char *id, const char *suffix, const char *keep,
+	       void (*parse)(void *out, const cJSON *j), void *out,
+	       struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, what = STRBUF_INIT;
 	struct request req = { .method = "GET", .versioned = 1 };
 	cJSON *j = NULL;
 	int ret;
 
-	memset(out, 0, sizeof(*out));
-	obj_path(&path, "containers", name_or_id, "/json", NULL);
-	what3(&what, "inspect", "container", name_or_id);
+	obj_path(&path, coll, id, suffix, keep);
+	what3(&what, "inspect", kind, id);
 	req.path = path.buf;
 	req.what = what.buf;
 	ret = call_json(e, &req, &j, err);
@@ -1669,13 +1674,28 @@ engine_container_inspect(struct engine *e, const char *name_or_id,
 		ret = bad_shape(what.buf, err);
 		goto out;
 	}
-	parse_container(out, j);
+	parse(out, j);
 	ret = 0;
 out:
 	cJSON_Delete(j);
 	strbuf_release(&path);
 	strbuf_release(&what);
 	return ret;
+}
+
+static void
+parse_container_any(void *out, const cJSON *j)
+{
+	parse_container(out, j);
+}
+
+int
+engine_container_inspect(struct engine *e, const char *name_or_id,
+			 struct engine_container *out, struct strbuf *err)
+{
+	memset(out, 0, sizeof(*out));
+	return inspect_object(e, "containers", "container", name_or_id, "/json",
+			      NULL, parse_container_any, out, err);
 }
 
 const struct engine_net_attachment *
@@ -2364,34 +2384,19 @@ out:
 	return ret;
 }
 
+static void
+parse_network_any(void *out, const cJSON *j)
+{
+	parse_network(out, j);
+}
+
 int
 engine_network_inspect(struct engine *e, const char *name_or_id,
 		       struct engine_network *out, struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, what = STRBUF_INIT;
-	struct request req = { .method = "GET", .versioned = 1 };
-	cJSON *j = NULL;
-	int ret;
-
 	memset(out, 0, sizeof(*out));
-	obj_path(&path, "networks", name_or_id, "", NULL);
-	what3(&what, "inspect", "network", name_or_id);
-	req.path = path.buf;
-	req.what = what.buf;
-	ret = call_json(e, &req, &j, err);
-	if (ret < 0)
-		goto out;
-	if (!cJSON_IsObject(j)) {
-		ret = bad_shape(what.buf, err);
-		goto out;
-	}
-	parse_network(out, j);
-	ret = 0;
-out:
-	cJSON_Delete(j);
-	strbuf_release(&path);
-	strbuf_release(&what);
-	return ret;
+	return inspect_object(e, "networks", "network", name_or_id, "", NULL,
+			      parse_network_any, out, err);
 }
 
 int
@@ -2609,29 +2614,19 @@ out:
 	return ret;
 }
 
+static void
+parse_volume_any(void *out, const cJSON *j)
+{
+	parse_volume(out, j);
+}
+
 int
 engine_volume_inspect(struct engine *e, const char *name,
 		      struct engine_volume *out, struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, what = STRBUF_INIT;
-	struct request req = { .method = "GET", .versioned = 1 };
-	cJSON *j = NULL;
-	int ret;
-
 	memset(out, 0, sizeof(*out));
-	obj_path(&path, "volumes", name, "", NULL);
-	what3(&what, "inspect", "volume", name);
-	req.path = path.buf;
-	req.what = what.buf;
-	ret = call_json(e, &req, &j, err);
-	if (ret >= 0) {
-		parse_volume(out, j);
-		ret = 0;
-	}
-	cJSON_Delete(j);
-	strbuf_release(&path);
-	strbuf_release(&what);
-	return ret;
+	return inspect_object(e, "volumes", "volume", name, "", NULL,
+			      parse_volume_any, out, err);
 }
 
 int
@@ -2777,46 +2772,33 @@ out:
 	return ret;
 }
 
+static void
+parse_image_any(void *out, const cJSON *j)
+{
+	struct engine_image *img = out;
+	const cJSON *cfg;
+
+	cfg = jget(j, "Config");
+	img->id = jstr(j, "Id");
+	jstrlist(&img->repo_tags, jget(j, "RepoTags"));
+	img->size = jint(j, "Size");
+	jlabels(&img->labels, jget(cfg, "Labels"));
+	jstrlist(&img->cmd, jget(cfg, "Cmd"));
+	jstrlist(&img->entrypoint, jget(cfg, "Entrypoint"));
+	jstrlist(&img->env, jget(cfg, "Env"));
+	jkeys(&img->exposed_ports, jget(cfg, "ExposedPorts"));
+	img->working_dir = jstr(cfg, "WorkingDir");
+	img->os = jstr(j, "Os");
+	img->architecture = jstr(j, "Architecture");
+}
+
 int
 engine_image_inspect(struct engine *e, const char *name_or_id,
 		     struct engine_image *out, struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, what = STRBUF_INIT;
-	struct request req = { .method = "GET", .versioned = 1 };
-	const cJSON *cfg;
-	cJSON *j = NULL;
-	int ret;
-
 	memset(out, 0, sizeof(*out));
-	obj_path(&path, "images", name_or_id, "/json", "/:");
-	what3(&what, "inspect", "image", name_or_id);
-	req.path = path.buf;
-	req.what = what.buf;
-	ret = call_json(e, &req, &j, err);
-	if (ret < 0)
-		goto out;
-	if (!cJSON_IsObject(j)) {
-		ret = bad_shape(what.buf, err);
-		goto out;
-	}
-	cfg = jget(j, "Config");
-	out->id = jstr(j, "Id");
-	jstrlist(&out->repo_tags, jget(j, "RepoTags"));
-	out->size = jint(j, "Size");
-	jlabels(&out->labels, jget(cfg, "Labels"));
-	jstrlist(&out->cmd, jget(cfg, "Cmd"));
-	jstrlist(&out->entrypoint, jget(cfg, "Entrypoint"));
-	jstrlist(&out->env, jget(cfg, "Env"));
-	jkeys(&out->exposed_ports, jget(cfg, "ExposedPorts"));
-	out->working_dir = jstr(cfg, "WorkingDir");
-	out->os = jstr(j, "Os");
-	out->architecture = jstr(j, "Architecture");
-	ret = 0;
-out:
-	cJSON_Delete(j);
-	strbuf_release(&path);
-	strbuf_release(&what);
-	return ret;
+	return inspect_object(e, "images", "image", name_or_id, "/json",
+			      "/:", parse_image_any, out, err);
 }
 
 int

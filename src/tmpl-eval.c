@@ -365,6 +365,7 @@ ev_lv(struct ev *e, struct node *n)
 		struct val iv = { VT_UNDEF, { 0 } };
 		ev_sv(e, n->b, &iv);
 		struct obj *el = e->ctl ? NULL : arr_at(av, val_iv(&iv), 1);
+		val_free(&iv);
 		if (!el && !e->ctl)
 			ev_die(e, n->line,
 			       "Modification of non-creatable array value attempted");
