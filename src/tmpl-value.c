@@ -21,7 +21,12 @@
  * malloc: expansion makes and drops them by the hundred thousand. Not
  * under AddressSanitizer, so that it still sees every use after free.
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang */
+#define TMPL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(TMPL_ASAN)
 #define POOL_MAX 0
 #else
 #define POOL_MAX 512
