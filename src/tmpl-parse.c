@@ -1448,9 +1448,10 @@ parse_regex_tok(struct parser *ps)
 		}
 	} else {
 		n = mknode(ps, N_TRANS, t.line);
-		n->tr_from = t.s;
+		/* copied: the program may outlive the fragment's text */
+		n->tr_from = arena_strndup(ps->prog, t.s, t.len);
 		n->tr_flen = t.len;
-		n->tr_to = t.s2;
+		n->tr_to = arena_strndup(ps->prog, t.s2, t.len2);
 		n->tr_tlen = t.len2;
 		n->flags = t.flags;
 	}

@@ -5,6 +5,7 @@
  * Text::Template prints for the same fragment.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -542,6 +543,31 @@ expand_in(struct tmpl_ctx *ctx, const char *src)
 		free(got_);                       \
 	} while (0)
 
+/* A cached program keeps nothing of the text it was parsed from: a
+   fragment whose split text is not kept runs, the second time, the
+   program parsed the first time (tr/// once pointed into that text). */
+START_TEST(test_tmpl_parse_cache_owns_text)
+{
+	struct tmpl_ctx *c = tmpl_ctx_new();
+	const char *src = "{ my $s = \"a-b-c\"; ($t = $s) =~ tr/a-c/A-C/; "
+			  "$t =~ s/-/+/g; $t }";
+	int round;
+
+	tmpl_cache_clear();
+	/* fill the cache of split fragments, so that the next fragment's
+	   split text is freed after its expansion while its program is kept */
+	for (round = 0; round < 2100; round++) {
+		char filler[32];
+		snprintf(filler, sizeof(filler), "%d", round);
+		free(expand_in(c, filler));
+	}
+	for (round = 0; round < 2; round++)
+		CK_EXPANDS(c, src, "A+B+C");
+	tmpl_ctx_free(c);
+	tmpl_cache_clear();
+}
+END_TEST
+
 /* A block parsed once is bound to each context that runs it: package
    variables, `my` variables, line numbers and closures stay as a fresh
    parse makes them. */
@@ -633,6 +659,7 @@ tmpl_suite(void)
 	tcase_add_test(tc, test_tmpl_more_data_and_eval_string);
 	tcase_add_test(tc, test_tmpl_limits);
 	tcase_add_test(tc, test_tmpl_parse_cache);
+	tcase_add_test(tc, test_tmpl_parse_cache_owns_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
