@@ -688,6 +688,7 @@ tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
 {
 	struct split tmp = { 0 };
 	const struct split *sp;
+	size_t made = 0; /* bytes the blocks of this fragment produced */
 	int rc = 0;
 
 	reinstall(ctx);
@@ -702,10 +703,24 @@ tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
 		}
 		struct val v = { VT_UNDEF, { 0 } };
 		if (eval_src_h(ctx, sp->buf.buf + p->start, p->len, where,
-			       p->line, p->hash, &v, err) < 0)
+			       p->line, p->hash, &v, err) < 0) {
 			rc = -1;
-		else
+		} else {
+			/* A block's value is output too, so it counts
+			   against the same limit as $OUT. */
+			size_t before = out->len;
 			val_append(&v, out);
+			made += out->len - before;
+			if (made > ctx->lim.max_output) {
+				strbuf_setlen(out, before);
+				strbuf_addf(err,
+					    "%s:%d: output limit exceeded\n",
+					    where, p->line);
+				rc = -1;
+				val_free(&v);
+				break;
+			}
+		}
 		val_free(&v);
 	}
 	split_release(&tmp);

@@ -508,6 +508,28 @@ START_TEST(test_tmpl_limits)
 			 0);
 	ck_assert_ptr_nonnull(strstr(err.buf, "output limit"));
 	strbuf_reset(&err);
+	/* A block's value is output as much as $OUT is: one block over
+	   the limit, and blocks that pass it together. */
+	strbuf_reset(&out);
+	ck_assert_int_lt(tmpl_expand_fragment(ctx, "f", "{ 'z' x 5000 }", 14,
+					      &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err.buf, "f:1: output limit"));
+	ck_assert_uint_eq(out.len, 0);
+	strbuf_reset(&err);
+	ck_assert_int_eq(
+		tmpl_expand_fragment(ctx, "f", "{ 'z' x 600 }", 13, &out, &err),
+		0);
+	ck_assert_uint_eq(out.len, 600);
+	strbuf_reset(&out);
+	ck_assert_int_lt(tmpl_expand_fragment(ctx, "f",
+					      "{ 'z' x 600 }\n{ 'z' x 600 }",
+					      27, &out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err.buf, "f:2: output limit"));
+	ck_assert_uint_eq(out.len, 601);
+	strbuf_reset(&err);
+	strbuf_reset(&out);
 	lim.max_memory = 50000;
 	tmpl_ctx_set_limits(ctx, &lim);
 	ck_assert_int_lt(
