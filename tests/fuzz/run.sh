@@ -1,11 +1,15 @@
 #!/bin/sh
 # Build every libFuzzer target tests/fuzz/fuzz-*.c with clang
 # (-fsanitize=fuzzer,address,undefined) against the library sources and
-# run each for a bounded time (FUZZ_SECONDS, default 30).
+# run each for a bounded time (FUZZ_SECONDS, default 30). The random seed
+# is fixed (FUZZ_SEED, default 1) so that a run is repeatable: the same
+# build explores the same inputs. Give another seed, or 0 for a random
+# one, and more seconds, to search further.
 # Usage: sh tests/fuzz/run.sh [TOPDIR]
 set -eu
 top=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 secs=${FUZZ_SECONDS:-30}
+seed=${FUZZ_SEED:-1}
 out=${FUZZ_BUILD:-$top/build-fuzz}
 mkdir -p "$out"
 
@@ -32,7 +36,7 @@ for t in "$top"/tests/fuzz/fuzz-*.c; do
 	# shellcheck disable=SC2086
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		"$out/$name" -max_total_time="$secs" -timeout=10 \
+		"$out/$name" -max_total_time="$secs" -seed="$seed" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix="$out/" \
 		"$corpus" $seeds
