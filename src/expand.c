@@ -59,6 +59,7 @@ struct expand_params {
 	char **queue;
 	size_t nqueue;
 	const char *filter;
+	int call_filter; /* the FILTER of a processTemplate() call */
 	int have_perms, have_uid, have_gid;
 	mode_t perms;
 	uid_t uid;
@@ -659,10 +660,9 @@ expand_resolve_id(const char *what, const char *val, long *id,
 }
 
 static int
-expand_apply_string(struct expand_params *p, const struct expand_meta *m,
+expand_apply_string(struct expand_params *p, const char *k, const char *where,
 		    const char *val, int is_undef, struct strbuf *err)
 {
-	const char *k = m->key;
 	long id;
 
 	if (!strcmp(k, "TEMPLATE_PATH") || !strcmp(k, "OUTPUT_FILENAME") ||
@@ -684,13 +684,13 @@ expand_apply_string(struct expand_params *p, const struct expand_meta *m,
 			expand_err(
 				err,
 				"%s: PERMS '%s': expected a mode such as 0644",
-				m->where, val);
+				where, val);
 			return -1;
 		}
 		p->perms = (mode_t)v;
 		p->have_perms = 1;
 	} else if (!strcmp(k, "UID") || !strcmp(k, "GID")) {
-		if (expand_resolve_id(k, val, &id, m->where, err) < 0)
+		if (expand_resolve_id(k, val, &id, where, err) < 0)
 			return -1;
 		if (!strcmp(k, "UID")) {
 			p->uid = (uid_t)id;
@@ -760,6 +760,53 @@ expand_apply_more_data(struct tmpl_ctx *ctx, const struct expand_meta *m,
 	return ret;
 }
 
+/*
+ * The parameters of a processTemplate() call, applied before the
+ * metadata, which overrides them as in the original: a metadata MORE_DATA
+ * (or CONFREF) replaces the call's, a metadata FILTER the call's.
+ */
+static int
+expand_apply_call(struct tmpl_ctx *ctx, struct expand_params *p,
+		  const struct tmpl_call *c, const struct expand_metas *ms,
+		  struct strbuf *err)
+{
+	const char *const keys[] = { "OUTPUT_PREFIX", "OUTPUT_TYPE", "PERMS",
+				     "UID", "GID" };
+	const char *vals[] = { c->output_prefix, c->output_type, c->perms,
+			       c->uid, c->gid };
+	struct strbuf where = STRBUF_INIT;
+	int ret = 0;
+
+	strbuf_addf(&where, "%s:%d: processTemplate", c->where, c->line);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (vals[i] && expand_apply_string(p, keys[i], where.buf,
+						   vals[i], 0, err) < 0)
+			ret = -1;
+	}
+	if (c->have_delete)
+		p->delete = c->delete_file;
+	if (c->queue) {
+		for (size_t i = 0; i < p->nqueue; i++)
+			free(p->queue[i]);
+		p->nqueue = 0;
+		for (size_t i = 0; c->queue[i]; i++) {
+			if (!*c->queue[i])
+				continue;
+			p->queue = xrealloc(p->queue,
+					    (p->nqueue + 1) * sizeof(char *));
+			p->queue[p->nqueue++] = xstrdup(c->queue[i]);
+		}
+	}
+	tmpl_ctx_install_call(
+		ctx, c,
+		!expand_meta_find(ms, "MORE_DATA") &&
+			!expand_meta_find(ms, "CONFREF"),
+		expand_meta_find(ms, "FILTER") ? NULL : "__expand_filter");
+	p->call_filter = c->filter && !expand_meta_find(ms, "FILTER");
+	strbuf_release(&where);
+	return ret;
+}
+
 /* Evaluate every metadata value into `p` (and MORE_DATA into `ctx`). */
 static int
 expand_apply_metas(struct tmpl_ctx *ctx, struct expand_params *p,
@@ -793,7 +840,8 @@ expand_apply_metas(struct tmpl_ctx *ctx, struct expand_params *p,
 		strbuf_reset(&val);
 		if (expand_meta_eval(ctx, m, "", "", &val, &is_undef, err) <
 			    0 ||
-		    expand_apply_string(p, m, val.buf, is_undef, err) < 0)
+		    expand_apply_string(p, m->key, m->where, val.buf, is_undef,
+					err) < 0)
 			ret = -1;
 	}
 	strbuf_release(&val);
@@ -912,27 +960,32 @@ expand_fragments(struct tmpl_ctx *ctx, const struct expand_frags *fs,
 	return ret;
 }
 
-/* FILTER: a code reference called with each line (newline included). */
+/* FILTER: a code reference called with each line (newline included),
+   from the metadata or (already installed) from a processTemplate()
+   call. */
 static int
-expand_filter(struct tmpl_ctx *ctx, const char *filter,
+expand_filter(struct tmpl_ctx *ctx, const struct expand_params *p,
 	      const struct expand_metas *ms, struct strbuf *text,
 	      struct strbuf *err)
 {
 	const struct expand_meta *m = expand_meta_find(ms, "FILTER");
+	const char *where = m ? m->where : p->template_path;
 	struct strbuf src = STRBUF_INIT, out = STRBUF_INIT;
-	int ret;
+	int ret = 0;
 
-	strbuf_addf(&src, "{ __expand_filter => %s%s%s }",
-		    m->dir_form ? "do {" : "(", filter,
-		    m->dir_form ? "}" : ")");
-	ret = tmpl_ctx_more_data(ctx, src.buf, m->where, err);
+	if (m) {
+		strbuf_addf(&src, "{ __expand_filter => %s%s%s }",
+			    m->dir_form ? "do {" : "(", p->filter,
+			    m->dir_form ? "}" : ")");
+		ret = tmpl_ctx_more_data(ctx, src.buf, m->where, err);
+	}
 	if (ret < 0)
 		goto out;
 	tmpl_ctx_set_scalar(ctx, "__expand_text", text->buf);
 	ret = tmpl_eval_string(ctx,
 			       "join('', map { $__expand_filter->(\"$_\\n\") } "
 			       "split(/\\n/, $__expand_text))",
-			       m->where, &out, NULL, err);
+			       where, &out, NULL, err);
 	if (ret == 0) {
 		strbuf_reset(text);
 		strbuf_addbuf(text, &out);
@@ -1287,6 +1340,8 @@ expand_setup(struct tmpl_ctx *ctx, struct db **dbp, struct expand_params *p,
 	if (!*dbp)
 		return -1;
 	tmpl_ctx_install_config(ctx, *dbp, 0);
+	if (opts->call && expand_apply_call(ctx, p, opts->call, ms, err) < 0)
+		ret = -1;
 	if (expand_apply_metas(ctx, p, ms, err) < 0)
 		ret = -1;
 	for (md = opts->more_data; md && md[0]; md += 2)
@@ -1304,8 +1359,59 @@ expand_setup(struct tmpl_ctx *ctx, struct db **dbp, struct expand_params *p,
 	return ret;
 }
 
+/*
+ * processTemplate() from a fragment expands another target in the same
+ * way, with the same dry run, to a bounded depth.
+ */
+#define EXPAND_MAX_NESTING 16
+
+static int expand_one(const struct expand_opts *opts, struct strbuf *err);
+
+static int expand_depth;
+static const struct expand_opts *expand_outer;
+
+static int
+expand_nested(const struct tmpl_call *c, struct strbuf *out, struct strbuf *err)
+{
+	struct expand_opts o = { 0 };
+	int was_string = 0, r;
+
+	if (expand_depth >= EXPAND_MAX_NESTING) {
+		expand_err(err, "nested more than %d deep", EXPAND_MAX_NESTING);
+		return -1;
+	}
+	o.target = c->template_path;
+	o.output_filename = c->output_filename;
+	o.call = c;
+	o.dry_run = expand_outer->dry_run;
+	o.diff = expand_outer->diff;
+	o.string_result = out;
+	o.was_string = &was_string;
+	r = expand_template(&o, err);
+	if (r < 0)
+		return -1;
+	return was_string;
+}
+
 int
 expand_template(const struct expand_opts *opts, struct strbuf *err)
+{
+	int ret;
+
+	if (!expand_depth++) {
+		expand_outer = opts;
+		tmpl_set_process_hook(expand_nested);
+	}
+	ret = expand_one(opts, err);
+	if (!--expand_depth) {
+		expand_outer = NULL;
+		tmpl_set_process_hook(NULL);
+	}
+	return ret;
+}
+
+static int
+expand_one(const struct expand_opts *opts, struct strbuf *err)
 {
 	struct expand_params p;
 	struct expand_metas ms = { 0 };
@@ -1320,6 +1426,8 @@ expand_template(const struct expand_opts *opts, struct strbuf *err)
 	    expand_setup(ctx, &db, &p, &ms, opts, err) < 0)
 		goto out;
 	to_string = opts->output || !strcmp(p.output_type, "string");
+	if (opts->was_string)
+		*opts->was_string = to_string;
 	if (!to_string && p.delete) {
 		ret = expand_delete(opts, &p, err);
 		goto out;
@@ -1329,7 +1437,8 @@ expand_template(const struct expand_opts *opts, struct strbuf *err)
 	qsort(fs.v, fs.n, sizeof(*fs.v), expand_frag_cmp);
 	if (expand_fragments(ctx, &fs, &text, err) < 0)
 		goto out;
-	if (p.filter && expand_filter(ctx, p.filter, &ms, &text, err) < 0)
+	if ((p.filter || p.call_filter) &&
+	    expand_filter(ctx, &p, &ms, &text, err) < 0)
 		goto out;
 	if (to_string) {
 		struct strbuf *dst =

@@ -4,6 +4,8 @@
 
 #include "strbuf.h"
 
+struct tmpl_call;
+
 /*
  * Template expansion as `expand-template` does it (ESMITH.md §3): collect
  * the fragments of a target from the queue (templates-custom, then
@@ -36,6 +38,10 @@ struct expand_opts {
 	/* When the metadata says OUTPUT_TYPE=string and `output` is NULL,
 	   the text goes here (may be NULL: then it is dropped). */
 	struct strbuf *string_result;
+	int *was_string; /* may be NULL: set when the text was a string */
+	/* a processTemplate() call from a fragment: its parameters, which
+	   the target's metadata overrides */
+	const struct tmpl_call *call;
 };
 
 /*

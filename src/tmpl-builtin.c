@@ -1985,6 +1985,215 @@ ev_time(struct ev *e, struct node *n, int want, struct list *out,
 	strbuf_release(&sb);
 }
 
+/* ---- processTemplate() ------------------------------------------------ */
+
+/* The string parameters of a call, in the order of struct call_strs. */
+static const char *const call_str_keys[] = {
+	"TEMPLATE_PATH", "OUTPUT_FILENAME",
+	"OUTPUT_PREFIX", "OUTPUT_TYPE",
+	"PERMS",	 "UID",
+	"GID",		 NULL,
+};
+
+struct call_state {
+	struct tmpl_call call;
+	struct strbuf str[7]; /* call_str_keys */
+	char **queue;
+	size_t nqueue;
+};
+
+static const char **
+call_str_slot(struct tmpl_call *c, size_t i)
+{
+	const char **slots[] = { &c->template_path,
+				 &c->output_filename,
+				 &c->output_prefix,
+				 &c->output_type,
+				 &c->perms,
+				 &c->uid,
+				 &c->gid };
+	return slots[i];
+}
+
+static void
+call_set_str(struct call_state *cs, size_t i, const struct val *v)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	size_t len;
+	const char *s = val_str(v, &len, &tmp);
+
+	strbuf_reset(&cs->str[i]);
+	strbuf_add(&cs->str[i], s, len);
+	*call_str_slot(&cs->call, i) = cs->str[i].buf;
+	strbuf_release(&tmp);
+}
+
+static void
+call_queue_add(struct call_state *cs, const struct val *v)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	size_t len;
+	const char *s = val_str(v, &len, &tmp);
+
+	cs->queue = xrealloc(cs->queue, (cs->nqueue + 2) * sizeof(char *));
+	cs->queue[cs->nqueue++] = xstrndup(s, len);
+	cs->queue[cs->nqueue] = NULL;
+	cs->call.queue = (const char *const *)cs->queue;
+	strbuf_release(&tmp);
+}
+
+static int
+is_ref_kind(const struct val *v, enum okind kind)
+{
+	return v->t == VT_REF && v->u.ref->kind == kind;
+}
+
+/* One KEY => value of the parameter hash. Returns -1 after ev_die(). */
+static int
+call_param(struct ev *e, struct call_state *cs, const struct tstr *k,
+	   const struct val *v, int line)
+{
+	for (size_t i = 0; call_str_keys[i]; i++) {
+		if (strcmp(k->s, call_str_keys[i]))
+			continue;
+		if (v->t != VT_UNDEF)
+			call_set_str(cs, i, v);
+		return 0;
+	}
+	if (!strcmp(k->s, "DELETE")) {
+		cs->call.have_delete = 1;
+		cs->call.delete_file = val_true(v);
+	} else if (!strcmp(k->s, "TEMPLATE_EXPAND_QUEUE")) {
+		if (v->t == VT_UNDEF)
+			return 0;
+		if (!is_ref_kind(v, OK_ARRAY)) {
+			ev_die(e, line,
+			       "processTemplate: TEMPLATE_EXPAND_QUEUE must be "
+			       "an array reference of directories");
+			return -1;
+		}
+		const struct arr *q = &v->u.ref->u.a;
+		struct val undef = { VT_UNDEF, { 0 } };
+		for (size_t i = 0; i < q->n; i++)
+			call_queue_add(cs, q->v[i] ? &q->v[i]->u.sv : &undef);
+		if (!q->n)
+			call_queue_add(cs, &undef); /* an empty queue */
+	} else if (!strcmp(k->s, "MORE_DATA") || !strcmp(k->s, "CONFREF")) {
+		if (v->t == VT_UNDEF)
+			return 0;
+		if (!is_ref_kind(v, OK_HASH)) {
+			ev_die(e, line,
+			       "processTemplate: %s must be a hash reference",
+			       k->s);
+			return -1;
+		}
+		if (cs->call.more_data) {
+			ev_die(e, line,
+			       "processTemplate: CONFREF and MORE_DATA cannot "
+			       "be used together");
+			return -1;
+		}
+		cs->call.more_data = v->u.ref;
+		cs->call.confref = k->s[0] == 'C';
+	} else if (!strcmp(k->s, "FILTER")) {
+		if (v->t == VT_UNDEF)
+			return 0;
+		if (!is_ref_kind(v, OK_CODE)) {
+			ev_die(e, line,
+			       "processTemplate: FILTER must be a code "
+			       "reference");
+			return -1;
+		}
+		cs->call.filter = v->u.ref;
+	} else if (strcmp(k->s, "ALL_RECORDS_AS_SCALARS")) {
+		esmith_warn("%s:%d: processTemplate: unknown parameter '%s', "
+			    "ignored",
+			    e->prog->where, line, k->s);
+	}
+	return 0;
+}
+
+static void
+ev_process_template(struct ev *e, struct node *n, struct list *out,
+		    struct val *sout)
+{
+	tmpl_process_fn hook = tmpl_process_hook();
+	struct call_state cs;
+	struct list a = { 0 };
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	int r;
+
+	memset(&cs, 0, sizeof(cs));
+	for (size_t i = 0; i < 7; i++)
+		strbuf_init(&cs.str[i], 0);
+	cs.call.where = e->prog->where;
+	cs.call.line = n->line;
+	args_list(e, n, 0, &a);
+	if (e->ctl)
+		goto out;
+	if (!hook) {
+		ev_die(e, n->line,
+		       "processTemplate: no nested expansion is possible "
+		       "here");
+		goto out;
+	}
+	if (a.n == 1 && is_ref_kind(&a.v[0], OK_HASH)) {
+		const struct hash *h = &a.v[0].u.ref->u.h;
+		for (size_t i = 0; i < h->n; i++)
+			if (h->e[i].k &&
+			    call_param(e, &cs, h->e[i].k, &h->e[i].v->u.sv,
+				       n->line) < 0)
+				goto out;
+	} else if (a.n == 2 || a.n == 3) {
+		/* the older form: ($confref, $path [, $queue_dir]) */
+		if (is_ref_kind(&a.v[0], OK_HASH)) {
+			cs.call.more_data = a.v[0].u.ref;
+			cs.call.confref = 1;
+		} else if (a.v[0].t != VT_UNDEF) {
+			ev_die(e, n->line,
+			       "processTemplate: the first of three arguments "
+			       "must be a hash reference (CONFREF)");
+			goto out;
+		}
+		call_set_str(&cs, 0, &a.v[1]);
+		if (a.n == 3 && val_true(&a.v[2]))
+			call_queue_add(&cs, &a.v[2]);
+	} else {
+		ev_die(e, n->line,
+		       "processTemplate: expected a hash reference of "
+		       "parameters such as { TEMPLATE_PATH => '/etc/x', "
+		       "OUTPUT_TYPE => 'string' }");
+		goto out;
+	}
+	if (!cs.call.template_path || !*cs.call.template_path) {
+		ev_die(e, n->line, "processTemplate: TEMPLATE_PATH missing");
+		goto out;
+	}
+	r = hook(&cs.call, &text, &err);
+	if (r < 0) {
+		strbuf_chomp(&err);
+		ev_die(e, n->line, "processTemplate %s: %s",
+		       cs.call.template_path, err.buf);
+		goto out;
+	}
+	if (r == 0) {
+		ret_undef(out, sout);
+		goto out;
+	}
+	if (ev_charge(e, text.len, n->line) < 0)
+		goto out;
+	ret_str(out, sout, text.buf, text.len);
+out:
+	for (size_t i = 0; i < 7; i++)
+		strbuf_release(&cs.str[i]);
+	for (size_t i = 0; i < cs.nqueue; i++)
+		free(cs.queue[i]);
+	free(cs.queue);
+	list_release(&a);
+	strbuf_release(&text);
+	strbuf_release(&err);
+}
+
 void
 ev_func(struct ev *e, struct node *n, int want, struct list *out,
 	struct val *sout)
@@ -2141,6 +2350,9 @@ ev_func(struct ev *e, struct node *n, int want, struct list *out,
 	case B_DB_GET_PROP:
 	case B_DB_GET_TYPE:
 		ev_db_func(e, n, want, out, sout);
+		return;
+	case B_PROCESS_TEMPLATE:
+		ev_process_template(e, n, out, sout);
 		return;
 	case B_FILETEST:
 		ev_filetest(e, n, out, sout);

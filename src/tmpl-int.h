@@ -289,6 +289,7 @@ enum builtin {
 	B_TIME,
 	B_LOCALTIME,
 	B_GMTIME,
+	B_PROCESS_TEMPLATE,
 };
 
 /* node flags shared by the parser and the evaluator */
@@ -390,6 +391,9 @@ struct tmpl_ctx {
 	struct prog **cached;
 	size_t ncached, acached;
 };
+
+/* The processTemplate() hook (tmpl.c), or NULL. */
+tmpl_process_fn tmpl_process_hook(void);
 
 /* Make the package variable `sigil name` from the configuration database
    if it is a record not installed yet (tmpl.c). */

@@ -1905,6 +1905,8 @@ static const struct builtin_def builtins[] = {
 	{ "time", B_TIME, 2 },
 	{ "localtime", B_LOCALTIME, 1 },
 	{ "gmtime", B_GMTIME, 1 },
+	{ "processTemplate", B_PROCESS_TEMPLATE, 0 },
+	{ "esmith::templates::processTemplate", B_PROCESS_TEMPLATE, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -3187,6 +3189,7 @@ static const char *const known_modules[] = { "strict",
 					     "esmith::DockerImagesDB",
 					     "esmith::db",
 					     "esmith::util",
+					     "esmith::templates",
 					     "utf8",
 					     "constant_unused",
 					     "integer_unused",

@@ -458,6 +458,54 @@ tmpl_ctx_more_data(struct tmpl_ctx *ctx, const char *src, const char *where,
 	return 0;
 }
 
+static tmpl_process_fn process_hook;
+
+void
+tmpl_set_process_hook(tmpl_process_fn fn)
+{
+	process_hook = fn;
+}
+
+tmpl_process_fn
+tmpl_process_hook(void)
+{
+	return process_hook;
+}
+
+int
+tmpl_ctx_install_call(struct tmpl_ctx *ctx, const struct tmpl_call *call,
+		      int data, const char *filter_name)
+{
+	int done = 0;
+
+	if (data && call->more_data) {
+		struct obj *hv = call->more_data;
+		struct hash *h = &hv->u.h;
+
+		for (size_t i = 0; i < h->n; i++)
+			if (h->e[i].k)
+				install_pair(ctx, h->e[i].k->s, h->e[i].k->len,
+					     &h->e[i].v->u.sv);
+		if (call->confref) {
+			struct val v;
+
+			val_set_ref(&v, obj_ref(hv));
+			install_sv(ctx, "confref", 7, &v);
+			val_free(&v);
+		}
+		done |= 1;
+	}
+	if (filter_name && call->filter) {
+		struct val v;
+
+		val_set_ref(&v, obj_ref(call->filter));
+		install_sv(ctx, filter_name, strlen(filter_name), &v);
+		val_free(&v);
+		done |= 2;
+	}
+	return done;
+}
+
 int
 tmpl_eval_string(struct tmpl_ctx *ctx, const char *src, const char *where,
 		 struct strbuf *out, int *is_undef, struct strbuf *err)

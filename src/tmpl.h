@@ -49,6 +49,7 @@ struct db;
  *   set_prop users groups ibays hosts domains networks...; records: key
  *   prop props set_prop delete_prop merge_props; db_get db_get_prop
  *   db_get_type on $confref. Records hold the database and key only.
+ * - processTemplate() for nested expansions (see struct tmpl_call)
  */
 
 struct tmpl_ctx;
@@ -107,6 +108,48 @@ int tmpl_eval_string(struct tmpl_ctx *ctx, const char *src, const char *where,
 int
 tmpl_expand_fragment(struct tmpl_ctx *ctx, const char *where, const char *text,
 		     size_t len, struct strbuf *out, struct strbuf *err);
+
+/*
+ * processTemplate() in a fragment (also esmith::templates::processTemplate):
+ * a nested expansion, as SME's httpd.conf expands its VirtualHosts. The
+ * fragment language gathers the call's parameters into a struct tmpl_call
+ * and hands it to the hook the expander set. The hook returns -1 with the
+ * messages in `err`; 1 when the output was a string (OUTPUT_TYPE 'string',
+ * the text in `out`, which the call returns); 0 when it was a file (the
+ * call returns undef). A failed nested expansion makes the calling block
+ * die with its messages. Without a hook, a call is an error.
+ *
+ * Both forms of the original are taken: processTemplate({ KEY => value,
+ * ... }) and the older processTemplate($confref, $path [, $queue_dir]).
+ */
+struct tmpl_call {
+	const char *where; /* the calling fragment and line, for messages */
+	int line;
+	/* the parameters given, as strings; NULL when not given */
+	const char *template_path; /* always set */
+	const char *output_filename, *output_prefix, *output_type;
+	const char *perms, *uid, *gid;
+	int have_delete, delete_file; /* DELETE given; its truth */
+	const char *const *queue; /* TEMPLATE_EXPAND_QUEUE, NULL-terminated */
+	/* private to the fragment language: the MORE_DATA (or CONFREF) hash
+	   and the FILTER code; see tmpl_ctx_install_call() */
+	void *more_data, *filter;
+	int confref;
+};
+
+typedef int (*tmpl_process_fn)(const struct tmpl_call *call, struct strbuf *out,
+			       struct strbuf *err);
+void tmpl_set_process_hook(tmpl_process_fn fn);
+
+/*
+ * Install what a call passes to the nested expansion's context: with
+ * `data`, each MORE_DATA (or CONFREF) pair as tmpl_ctx_more_data() does,
+ * and `$confref` for CONFREF; with `filter_name`, the FILTER code as the
+ * package scalar of that name. Returns what it installed: bit 0 data,
+ * bit 1 the filter.
+ */
+int tmpl_ctx_install_call(struct tmpl_ctx *ctx, const struct tmpl_call *call,
+			  int data, const char *filter_name);
 
 /*
  * Code blocks are parsed once a process: a block with the same text, name

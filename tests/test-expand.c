@@ -539,6 +539,97 @@ START_TEST(test_expand_cached_files_changed)
 }
 END_TEST
 
+/* processTemplate() from a fragment: bounded nesting, the outer dry run,
+   unknown parameters, perms from the call. */
+START_TEST(test_expand_nested_recursion_bounded)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	put("/etc/e-smith/templates/etc/loop.conf/10self",
+	    "{ processTemplate({ TEMPLATE_PATH => '/etc/loop.conf', "
+	    "OUTPUT_TYPE => 'string' }) }\n");
+	ck_assert_int_eq(expand("/etc/loop.conf", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "nested more than 16 deep"));
+	ck_assert_int_eq(exists("/etc/loop.conf"), 0);
+	/* the hook is gone after the expansion: a later one still works */
+	strbuf_reset(&err);
+	ck_assert_int_eq(expand("/etc/t.conf", &err), 1);
+	strbuf_release(&err);
+}
+END_TEST
+
+START_TEST(test_expand_nested_file_dry_run)
+{
+	struct strbuf err = STRBUF_INIT, diff = STRBUF_INIT;
+	struct expand_opts o = { 0 };
+
+	put("/etc/e-smith/templates/etc/t.conf/30nested",
+	    "{ processTemplate({ TEMPLATE_PATH => '/etc/inner.conf', "
+	    "MORE_DATA => { who => 'inner' }, PERMS => 0600 }); '' }\n");
+	put("/etc/e-smith/templates/etc/inner.conf/10i", "{ $who }\n");
+	o.target = "/etc/t.conf";
+	o.dry_run = 1;
+	o.diff = &diff;
+	ck_assert_int_eq(expand_template(&o, &err), 1);
+	ck_assert_ptr_nonnull(
+		strstr(diff.buf, "+++ /etc/inner.conf (expanded)"));
+	ck_assert_ptr_nonnull(strstr(diff.buf, "+inner\n"));
+	ck_assert_ptr_nonnull(strstr(diff.buf, "+++ /etc/t.conf (expanded)"));
+	ck_assert_int_eq(exists("/etc/inner.conf"), 0);
+	ck_assert_int_eq(exists("/etc/t.conf"), 0);
+	/* for real: both written, the nested one with the call's PERMS */
+	ck_assert_int_eq(expand("/etc/t.conf", &err), 1);
+	ck_assert_int_eq(stat_of("/etc/inner.conf").st_mode & 07777, 0600);
+	ck_assert_int_eq(stat_of("/etc/t.conf").st_mode & 07777, 0644);
+	strbuf_release(&err);
+	strbuf_release(&diff);
+}
+END_TEST
+
+START_TEST(test_expand_nested_bad_calls)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *text;
+
+	put("/etc/e-smith/templates/etc/inner.conf/10i", "inner\n");
+	put("/etc/e-smith/templates/etc/t.conf/30nested",
+	    "{ processTemplate({ TEMPLATE_PATH => '/etc/inner.conf', "
+	    "OUTPUT_TYPE => 'string', COLOUR => 'red' }) }\n");
+	ck_assert_int_eq(expand("/etc/t.conf", &err), 1);
+	ck_assert_ptr_nonnull(strstr(warnings.buf,
+				     "30nested:1: processTemplate: unknown "
+				     "parameter 'COLOUR', ignored"));
+	text = get("/etc/t.conf");
+	ck_assert_str_eq(text, "# begin\na example.com\nb 22\n# begin\ninner\n\n");
+	free(text);
+	/* a bad OUTPUT_TYPE or PERMS from the call: an error naming the
+	   calling fragment, and the target is left as it was */
+	put("/etc/e-smith/templates/etc/t.conf/30nested",
+	    "{ processTemplate({ TEMPLATE_PATH => '/etc/inner.conf', "
+	    "OUTPUT_TYPE => 'strng' }) }\n");
+	ck_assert_int_eq(expand("/etc/t.conf", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "OUTPUT_TYPE 'strng': expected "
+					      "file or string"));
+	strbuf_reset(&err);
+	put("/etc/e-smith/templates/etc/t.conf/30nested",
+	    "{ processTemplate({ TEMPLATE_PATH => '/etc/inner.conf', "
+	    "PERMS => 'rw' }) }\n");
+	ck_assert_int_eq(expand("/etc/t.conf", &err), -1);
+	ck_assert_ptr_nonnull(strstr(
+		err.buf, "30nested:1: processTemplate: PERMS 'rw': expected"));
+	ck_assert_int_eq(exists("/etc/inner.conf"), 0);
+	strbuf_reset(&err);
+	put("/etc/e-smith/templates/etc/t.conf/30nested",
+	    "{ processTemplate('/etc/inner.conf') }\n");
+	ck_assert_int_eq(expand("/etc/t.conf", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.buf, "expected a hash reference"));
+	text = get("/etc/t.conf");
+	ck_assert_str_eq(text, "# begin\na example.com\nb 22\n# begin\ninner\n\n");
+	free(text);
+	strbuf_release(&err);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -569,6 +660,9 @@ main(void)
 	tcase_add_test(tc, test_expand_dry_run_new_file);
 	tcase_add_test(tc, test_expand_dry_run_mode_change);
 	tcase_add_test(tc, test_expand_cached_files_changed);
+	tcase_add_test(tc, test_expand_nested_recursion_bounded);
+	tcase_add_test(tc, test_expand_nested_file_dry_run);
+	tcase_add_test(tc, test_expand_nested_bad_calls);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -236,6 +236,10 @@ static const struct tcase unsupported[] = {
 	{ "{ 1 +* 2 }", NULL, "frag:1: syntax error" },
 	{ "{ nosuch(1) }", NULL, "Undefined subroutine &main::nosuch" },
 	{ "{ 1/0 }", NULL, "Illegal division by zero" },
+	/* processTemplate needs the expander (expand.c sets the hook) */
+	{ "{ use esmith::templates; processTemplate({ TEMPLATE_PATH => '/x' }) "
+	  "}",
+	  NULL, "frag:1: processTemplate: no nested expansion is possible" },
 };
 
 /* Lexer and parser errors: where (fragment:line) and what. */

@@ -21,6 +21,8 @@
 #   --- metadata-dir KEY     templates.metadata/<target>/KEY
 #   --- target /PATH         the target (default /etc/oracle.conf)
 #   --- existing             the target's content before expansion
+#   --- also /PATH           another file both sides must write alike
+#                            (a nested expansion's output)
 # A case named `@defaults` holds sections laid out before those of each
 # later case of its file (a case's own sections are written after them).
 # With EXPAND_TEMPLATE `-`, only the reference side runs and its output is
@@ -125,7 +127,7 @@ sub build_root {
 			spew("$root/etc/e-smith/templates.metadata$t/$a", $x);
 		}
 		elsif ($k eq 'existing') { spew("$root$t", $x) }
-		elsif ($k eq 'target' || $k eq 'error' || $k eq 'warning') { }
+		elsif ($k eq 'target' || $k eq 'error' || $k eq 'warning' || $k eq 'also') { }
 		else { die "$c->{file}:$c->{line}: unknown section '$k'\n" }
 	}
 }
@@ -211,6 +213,14 @@ sub check_case {
 	if (my $w = $sec{warning}) {
 		my $re = join ' ', @{ $w->{args} };
 		return "C warnings do not match /$re/:\n$cerr" if $cerr !~ /$re/;
+	}
+	for my $also (grep { $_->{kind} eq 'also' } @{ $c->{secs} }) {
+		my $path = $also->{args}[0];
+		my ($w, $g) = (slurp("$rp$path"), slurp("$rc$path"));
+		return "reference side wrote no $path" unless defined $w;
+		return "C side wrote no $path" unless defined $g;
+		return "$path differs:\n--- Text::Template\n$w--- expand-template\n$g"
+			if $w ne $g;
 	}
 	my $got;
 	if ($p{type} eq 'string') {

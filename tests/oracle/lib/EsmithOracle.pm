@@ -7,6 +7,9 @@
 # Everything is read below a sandbox root (EsmithOracle::expand's `root`).
 package EsmithOracle;
 
+use File::Path ();
+use File::Basename ();
+
 use strict;
 use warnings;
 use Text::Template 1.46 ();
@@ -216,13 +219,29 @@ sub import {
 	*{"${caller}::processTemplate"} = \&processTemplate;
 }
 
-# Only the string form is needed inside a fragment.
+# Only the string form is needed inside a fragment. Both ways of calling:
+# ({ KEY => value }) and the older ($confref, $path [, $queue_dir]).
 sub processTemplate {
 	my ($p) = @_;
+	if (@_ >= 2) {
+		$p = { CONFREF => $_[0], TEMPLATE_PATH => $_[1] };
+		$p->{TEMPLATE_EXPAND_QUEUE} = [ $_[2] ] if $_[2];
+	}
 	my %r = EsmithOracle::expand(root => $EsmithOracle::ROOT,
 		target => $p->{TEMPLATE_PATH}, params => $p);
 	die join("\n", @{ $r{errors} }) . "\n" if @{ $r{errors} };
-	return $r{text};
+	return $r{text} if $r{type} eq 'string';
+	# OUTPUT_TYPE file: the output is written (or deleted), undef returned
+	my $file = "$EsmithOracle::ROOT$r{output}";
+	if ($r{delete}) {
+		unlink $file;
+		return undef;
+	}
+	File::Path::make_path(File::Basename::dirname($file));
+	CORE::open(my $fh, '>', $file) or die "$file: $!\n";
+	print $fh $r{text};
+	close $fh;
+	return undef;
 }
 
 package EsmithOracle;
