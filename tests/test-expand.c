@@ -600,7 +600,8 @@ START_TEST(test_expand_nested_bad_calls)
 				     "30nested:1: processTemplate: unknown "
 				     "parameter 'COLOUR', ignored"));
 	text = get("/etc/t.conf");
-	ck_assert_str_eq(text, "# begin\na example.com\nb 22\n# begin\ninner\n\n");
+	ck_assert_str_eq(text,
+			 "# begin\na example.com\nb 22\n# begin\ninner\n\n");
 	free(text);
 	/* a bad OUTPUT_TYPE or PERMS from the call: an error naming the
 	   calling fragment, and the target is left as it was */
@@ -624,7 +625,8 @@ START_TEST(test_expand_nested_bad_calls)
 	ck_assert_int_eq(expand("/etc/t.conf", &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.buf, "expected a hash reference"));
 	text = get("/etc/t.conf");
-	ck_assert_str_eq(text, "# begin\na example.com\nb 22\n# begin\ninner\n\n");
+	ck_assert_str_eq(text,
+			 "# begin\na example.com\nb 22\n# begin\ninner\n\n");
 	free(text);
 	strbuf_release(&err);
 }
