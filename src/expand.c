@@ -855,32 +855,33 @@ expand_apply_metas(struct tmpl_ctx *ctx, struct expand_params *p,
  * only when they changed (stat_same_file(), stat_settled()).
  */
 struct frag_cached {
+	unsigned long hash; /* first, for struct ptab */
 	char *path;
 	struct stat st;
 	char *text;
 	size_t len;
 };
 
-#define FRAG_CACHE_SLOTS 4096 /* a power of two */
-#define FRAG_CACHE_MAX (FRAG_CACHE_SLOTS / 2)
+#define FRAG_CACHE_MAX 2048
 #define FRAG_CACHE_MAX_BYTES (32u << 20)
 
-static struct frag_cached *frag_cache;
-static size_t frag_cache_n, frag_cache_bytes, frag_cache_hits;
+static struct ptab frag_cache;
+static size_t frag_cache_bytes, frag_cache_hits;
 
-static struct frag_cached *
-frag_cache_slot(const char *path)
+static int
+frag_cache_eq(const void *entry, const void *key)
+{
+	return !strcmp(((const struct frag_cached *)entry)->path, key);
+}
+
+static unsigned long
+path_hash(const char *path)
 {
 	unsigned long h = 14695981039346656037ul;
 
 	for (const char *c = path; *c; c++)
 		h = (h ^ (unsigned char)*c) * 1099511628211ul;
-	if (!frag_cache)
-		frag_cache = xcalloc(FRAG_CACHE_SLOTS, sizeof(*frag_cache));
-	for (size_t i = h & (FRAG_CACHE_SLOTS - 1);;
-	     i = (i + 1) & (FRAG_CACHE_SLOTS - 1))
-		if (!frag_cache[i].path || !strcmp(frag_cache[i].path, path))
-			return &frag_cache[i];
+	return h;
 }
 
 /* Read fragment `path` into `out` (like strbuf_read_file). */
@@ -889,12 +890,16 @@ frag_read(const char *path, struct strbuf *out)
 {
 	struct stat before, after;
 	struct frag_cached *c;
+	unsigned long h;
+	void **slot;
 	int r;
 
 	if (stat(path, &before) < 0 || !S_ISREG(before.st_mode))
 		return strbuf_read_file(out, path, EXPAND_MAX_FRAGMENT);
-	c = frag_cache_slot(path);
-	if (c->path && stat_same_file(&c->st, &before)) {
+	h = path_hash(path);
+	slot = ptab_slot(&frag_cache, h, frag_cache_eq, path);
+	c = *slot;
+	if (c && stat_same_file(&c->st, &before)) {
 		strbuf_add(out, c->text, c->len);
 		frag_cache_hits++;
 		return 0;
@@ -903,15 +908,18 @@ frag_read(const char *path, struct strbuf *out)
 	if (r < 0 || stat(path, &after) < 0 ||
 	    !stat_same_file(&before, &after) || !stat_settled(&after))
 		return r;
-	if (c->path) {
+	if (c) {
 		frag_cache_bytes -= c->len;
 		free(c->text);
 	} else {
-		if (frag_cache_n >= FRAG_CACHE_MAX ||
+		if (frag_cache.n >= FRAG_CACHE_MAX ||
 		    frag_cache_bytes + out->len > FRAG_CACHE_MAX_BYTES)
 			return r;
+		c = xcalloc(1, sizeof(*c));
+		c->hash = h;
 		c->path = xstrdup(path);
-		frag_cache_n++;
+		*slot = c;
+		ptab_added(&frag_cache);
 	}
 	c->st = after;
 	c->len = out->len;

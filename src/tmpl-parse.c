@@ -32,7 +32,11 @@ arena_alloc(struct prog *p, size_t n)
 
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (!c || c->used + n > c->size) {
-		size_t size = n > 8192 ? n : 8192;
+		/* small blocks are the rule: start small, then double */
+		size_t size =
+			c ? (c->size < 16384 ? 2 * c->size : 16384) : 1024;
+		if (size < n)
+			size = n;
 		c = xmalloc(sizeof(*c) + size);
 		c->size = size;
 		c->used = 0;

@@ -226,21 +226,20 @@ tmpl_ctx_set_scalar(struct tmpl_ctx *ctx, const char *name, const char *value)
  * is taken from the cache only when no other context holds it.
  */
 struct pcache_ent {
+	unsigned long hash; /* first, for struct ptab */
 	char *src;
 	size_t len;
 	char *where;
 	int line;
 	size_t max_depth;
-	unsigned long hash;
 	struct prog *p;
 };
 
-#define PCACHE_SLOTS 4096	      /* a power of two */
-#define PCACHE_MAX (PCACHE_SLOTS / 2) /* programs kept at most */
-#define PCACHE_MAX_BYTES (16u << 20)  /* bytes of source kept at most */
+#define PCACHE_MAX 2048		     /* programs kept at most */
+#define PCACHE_MAX_BYTES (16u << 20) /* bytes of source kept at most */
 
-static struct pcache_ent *pcache;
-static size_t pcache_n, pcache_bytes;
+static struct ptab pcache;
+static size_t pcache_bytes;
 
 /* A hash of `len` bytes, eight at a time, continuing from `h`. */
 static unsigned long
@@ -266,20 +265,25 @@ pcache_hash(const char *src, size_t len, const char *where, int line)
 	return (h ^ (unsigned long)line) * 0x100000001b3ull;
 }
 
-/* The slot of the entry for this key, or the empty slot where it goes. */
-static struct pcache_ent *
-pcache_slot(unsigned long h, const char *src, size_t len, const char *where,
-	    int line, size_t max_depth)
+/* What a program is cached by. */
+struct pcache_key {
+	const char *src;
+	size_t len;
+	const char *where;
+	int line;
+	size_t max_depth;
+};
+
+static int
+pcache_eq(const void *entry, const void *key)
 {
-	for (size_t i = h & (PCACHE_SLOTS - 1);;
-	     i = (i + 1) & (PCACHE_SLOTS - 1)) {
-		struct pcache_ent *e = &pcache[i];
-		if (!e->p || (e->hash == h && e->len == len &&
-			      e->line == line && e->max_depth == max_depth &&
-			      memcmp(e->src, src, len) == 0 &&
-			      strcmp(e->where, where) == 0))
-			return e;
-	}
+	const struct pcache_ent *e = entry;
+	const struct pcache_key *k = key;
+
+	return e->len == k->len && e->line == k->line &&
+	       e->max_depth == k->max_depth &&
+	       memcmp(e->src, k->src, k->len) == 0 &&
+	       strcmp(e->where, k->where) == 0;
 }
 
 static void
@@ -296,12 +300,14 @@ static struct prog *
 parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	     const char *where, int line, unsigned long h, struct strbuf *err)
 {
-	struct pcache_ent *e;
+	struct pcache_key key = { src, len, where, line, ctx->lim.max_depth };
+	static const struct pcache_ent none = { 0 };
+	const struct pcache_ent *e;
 	struct prog *p;
+	void **slot;
 
-	if (!pcache)
-		pcache = xcalloc(PCACHE_SLOTS, sizeof(*pcache));
-	e = pcache_slot(h, src, len, where, line, ctx->lim.max_depth);
+	slot = ptab_slot(&pcache, h, pcache_eq, &key);
+	e = *slot ? *slot : &none;
 	if (e->p && e->p->bound == ctx) {
 		e->p->refcnt++;
 		return e->p;
@@ -320,18 +326,21 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	   closure kept in a variable the program names is then freed too */
 	p->bound = ctx;
 	ctx_hold(ctx, p);
-	if (e->p || pcache_n >= PCACHE_MAX ||
+	if (e->p || pcache.n >= PCACHE_MAX ||
 	    pcache_bytes + len > PCACHE_MAX_BYTES)
 		return p;
-	e->src = xmalloc(len ? len : 1);
-	memcpy(e->src, src, len);
-	e->len = len;
-	e->where = xstrdup(where);
-	e->line = line;
-	e->max_depth = ctx->lim.max_depth;
-	e->hash = h;
-	e->p = p; /* the cache's reference */
-	pcache_n++;
+	/* parsing runs no code, so `slot` is still the empty slot */
+	struct pcache_ent *n = xmalloc(sizeof(*n));
+	n->hash = h;
+	n->len = len;
+	n->line = line;
+	n->max_depth = ctx->lim.max_depth;
+	n->src = xmalloc(len ? len : 1);
+	memcpy(n->src, src, len);
+	n->where = xstrdup(where);
+	n->p = p; /* the cache's reference */
+	*slot = n;
+	ptab_added(&pcache);
 	pcache_bytes += len;
 	p->refcnt++;
 	return p;
@@ -343,27 +352,24 @@ void
 tmpl_cache_clear(void)
 {
 	tmpl_split_cache_clear();
-	if (!pcache)
-		return;
-	for (size_t i = 0; i < PCACHE_SLOTS; i++) {
-		struct pcache_ent *e = &pcache[i];
-		if (!e->p)
+	for (size_t i = 0; i < pcache.cap; i++) {
+		struct pcache_ent *e = pcache.v[i];
+		if (!e)
 			continue;
 		/* a context still holding it unbinds it when freed */
 		prog_unref(e->p);
 		free(e->src);
 		free(e->where);
+		free(e);
 	}
-	free(pcache);
-	pcache = NULL;
-	pcache_n = 0;
+	ptab_release(&pcache);
 	pcache_bytes = 0;
 }
 
 size_t
 tmpl_cache_count(void)
 {
-	return pcache_n;
+	return pcache.n;
 }
 
 /* Parse and run `src` as one block (its pcache_hash() `h`); the value
@@ -630,21 +636,35 @@ split_fragment(const char *where, const char *t, size_t len, struct strbuf *buf,
 
 /* A fragment split into pieces, its code pieces hashed. */
 struct split {
+	unsigned long hash; /* first, for struct ptab */
 	char *where, *text; /* the key (cached splits) */
 	size_t len;
-	unsigned long hash;
 	struct strbuf buf;
 	struct piece *pieces;
 	size_t n;
 };
 
 /* Splits of the fragments seen, kept for the process like programs. */
-#define SCACHE_SLOTS 4096 /* a power of two */
-#define SCACHE_MAX (SCACHE_SLOTS / 2)
+#define SCACHE_MAX 2048
 #define SCACHE_MAX_BYTES (32u << 20)
 
-static struct split *scache;
-static size_t scache_n, scache_bytes;
+static struct ptab scache;
+static size_t scache_bytes;
+
+struct split_key {
+	const char *where, *text;
+	size_t len;
+};
+
+static int
+scache_eq(const void *entry, const void *key)
+{
+	const struct split *e = entry;
+	const struct split_key *k = key;
+
+	return e->len == k->len && memcmp(e->text, k->text, k->len) == 0 &&
+	       strcmp(e->where, k->where) == 0;
+}
 
 static int
 split_make(struct split *sp, const char *where, const char *text, size_t len,
@@ -675,25 +695,19 @@ split_get(const char *where, const char *text, size_t len, struct split *tmp,
 	unsigned long h = cache_hash(
 		cache_hash(14695981039346656037ul, where, strlen(where) + 1),
 		text, len);
+	struct split_key key = { where, text, len };
 	struct split *e;
-	size_t i;
+	void **slot;
 
-	if (!scache)
-		scache = xcalloc(SCACHE_SLOTS, sizeof(*scache));
-	for (i = h & (SCACHE_SLOTS - 1);; i = (i + 1) & (SCACHE_SLOTS - 1)) {
-		e = &scache[i];
-		if (!e->text)
-			break;
-		if (e->hash == h && e->len == len &&
-		    memcmp(e->text, text, len) == 0 &&
-		    strcmp(e->where, where) == 0)
-			return e;
-	}
+	slot = ptab_slot(&scache, h, scache_eq, &key);
+	if (*slot)
+		return *slot;
 	memset(tmp, 0, sizeof(*tmp));
 	if (split_make(tmp, where, text, len, err) < 0)
 		return NULL;
-	if (scache_n >= SCACHE_MAX || scache_bytes + 2 * len > SCACHE_MAX_BYTES)
+	if (scache.n >= SCACHE_MAX || scache_bytes + 2 * len > SCACHE_MAX_BYTES)
 		return tmp;
+	e = xmalloc(sizeof(*e));
 	*e = *tmp;
 	e->where = xstrdup(where);
 	e->text = xmalloc(len + 1);
@@ -701,7 +715,8 @@ split_get(const char *where, const char *text, size_t len, struct split *tmp,
 	e->text[len] = '\0';
 	e->len = len;
 	e->hash = h;
-	scache_n++;
+	*slot = e; /* splitting runs no code: still the empty slot */
+	ptab_added(&scache);
 	scache_bytes += 2 * len;
 	memset(tmp, 0, sizeof(*tmp));
 	return e;
@@ -719,14 +734,12 @@ split_release(struct split *sp)
 static void
 tmpl_split_cache_clear(void)
 {
-	if (!scache)
-		return;
-	for (size_t i = 0; i < SCACHE_SLOTS; i++)
-		if (scache[i].text)
-			split_release(&scache[i]);
-	free(scache);
-	scache = NULL;
-	scache_n = 0;
+	for (size_t i = 0; i < scache.cap; i++)
+		if (scache.v[i]) {
+			split_release(scache.v[i]);
+			free(scache.v[i]);
+		}
+	ptab_release(&scache);
 	scache_bytes = 0;
 }
 

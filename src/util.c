@@ -80,6 +80,54 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+#define PTAB_MIN 16 /* a power of two */
+
+void **
+ptab_slot(struct ptab *t, unsigned long h,
+	  int (*eq)(const void *entry, const void *key), const void *key)
+{
+	if (!t->v) {
+		t->cap = PTAB_MIN;
+		t->v = xcalloc(t->cap, sizeof(*t->v));
+	}
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+		if (!t->v[i] ||
+		    (*(const unsigned long *)t->v[i] == h && eq(t->v[i], key)))
+			return &t->v[i];
+}
+
+void
+ptab_added(struct ptab *t)
+{
+	size_t cap = t->cap * 2;
+	void **v;
+
+	if (++t->n * 2 <= t->cap)
+		return;
+	v = xcalloc(cap, sizeof(*v));
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (!t->v[i])
+			continue;
+		for (j = *(const unsigned long *)t->v[i] & (cap - 1); v[j];
+		     j = (j + 1) & (cap - 1))
+			;
+		v[j] = t->v[i];
+	}
+	free(t->v);
+	t->v = v;
+	t->cap = cap;
+}
+
+void
+ptab_release(struct ptab *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->cap = t->n = 0;
+}
+
 void *
 xgrow(void *p, size_t *alloc, size_t need, size_t size)
 {

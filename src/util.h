@@ -19,6 +19,24 @@ char *xstrndup(const char *s, size_t n);
 void *xgrow(void *p, size_t *alloc, size_t need, size_t size);
 
 /*
+ * A hash table of pointers to entries, for the per-process caches: open
+ * addressing, growing from a few slots, so that a short program touches
+ * little memory. Each entry starts with its hash (an unsigned long).
+ * ptab_slot() gives the slot holding the entry for `h` that `eq` accepts,
+ * or the empty slot where it goes: fill it, then call ptab_added()
+ * (which may move the slots, not the entries).
+ */
+struct ptab {
+	void **v;
+	size_t cap, n;
+};
+void **
+ptab_slot(struct ptab *t, unsigned long h,
+	  int (*eq)(const void *entry, const void *key), const void *key);
+void ptab_added(struct ptab *t);
+void ptab_release(struct ptab *t);
+
+/*
  * Files kept in memory after reading: two stat() results of a file that
  * did not change (same device, inode, size, mode, modification and change
  * times), and whether a file was modified long enough ago (two seconds)

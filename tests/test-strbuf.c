@@ -89,6 +89,52 @@ START_TEST(test_strbuf_read_file_limits)
 }
 END_TEST
 
+/* struct ptab: entries found again after the table grew, colliding
+   hashes told apart by the comparison, empty slots for absent keys. */
+struct ptab_ent {
+	unsigned long hash;
+	int key;
+};
+
+static int
+ptab_ent_eq(const void *entry, const void *key)
+{
+	return ((const struct ptab_ent *)entry)->key == *(const int *)key;
+}
+
+START_TEST(test_ptab_grows_and_finds)
+{
+	struct ptab t = { 0 };
+	struct ptab_ent *e;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		void **slot =
+			ptab_slot(&t, (unsigned long)(i % 7), ptab_ent_eq, &i);
+		ck_assert_ptr_null(*slot);
+		e = xmalloc(sizeof(*e));
+		e->hash = (unsigned long)(i % 7);
+		e->key = i;
+		*slot = e;
+		ptab_added(&t);
+		ck_assert_uint_ge(t.cap, 2 * t.n);
+	}
+	ck_assert_uint_eq(t.n, 1000);
+	for (i = 0; i < 1000; i++) {
+		e = *ptab_slot(&t, (unsigned long)(i % 7), ptab_ent_eq, &i);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_eq(e->key, i);
+	}
+	i = 1000;
+	ck_assert_ptr_null(*ptab_slot(&t, 1000 % 7, ptab_ent_eq, &i));
+	for (size_t k = 0; k < t.cap; k++)
+		free(t.v[k]);
+	ptab_release(&t);
+	ck_assert_ptr_null(t.v);
+	ck_assert_uint_eq(t.n, 0);
+}
+END_TEST
+
 static Suite *
 strbuf_suite(void)
 {
@@ -100,6 +146,7 @@ strbuf_suite(void)
 	tcase_add_test(tc, test_strbuf_addf_long);
 	tcase_add_test(tc, test_strbuf_detach_and_chomp);
 	tcase_add_test(tc, test_strbuf_read_file_limits);
+	tcase_add_test(tc, test_ptab_grows_and_finds);
 	suite_add_tcase(s, tc);
 	return s;
 }
