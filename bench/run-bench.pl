@@ -11,6 +11,10 @@
 #                    targets in one perl process (bench/bench-perl.pl), each
 #                    target expanded ROUNDS times, mean CPU and wall time per
 #                    expansion.
+#   instructions:    one program run of each of the first INSN targets
+#                    (default 10; 0 leaves it out) on both sides under
+#                    valgrind --tool=callgrind, which counts instructions:
+#                    a figure that does not move with the machine's load.
 #
 # The per-target table shows CPU time (user + system): on a machine shared
 # with other work, wall time mostly measures the scheduler. Wall totals
@@ -19,7 +23,8 @@
 # The outputs of both sides are compared first: a benchmark of different
 # work would be meaningless.
 #
-# usage: run-bench.pl [--check] BUILDDIR [TARGETS [RUNS [ROUNDS]]]   (60, 5, 20)
+# usage: run-bench.pl [--check] BUILDDIR [TARGETS [RUNS [ROUNDS [INSN]]]]
+#        (60, 5, 20, 10)
 #
 # With --check, only the outputs are compared (a test, no timing).
 use strict;
@@ -30,8 +35,9 @@ use File::Path qw(make_path);
 use JSON::PP ();
 
 my $check_only = @ARGV && $ARGV[0] eq '--check' ? shift : 0;
-my ($build, $ntargets, $runs, $rounds) = @ARGV;
-die "usage: $0 BUILDDIR [TARGETS [RUNS [ROUNDS]]]\n" unless $build;
+my ($build, $ntargets, $runs, $rounds, $insn) = @ARGV;
+die "usage: $0 BUILDDIR [TARGETS [RUNS [ROUNDS [INSN]]]]\n" unless $build;
+$insn //= 10;
 $ntargets ||= 60;
 $runs ||= 5;
 $rounds ||= 20;
@@ -149,6 +155,39 @@ printf $fmt, 'total, wall time', $nf, $tot[4] * 1e3, $tot[5] * 1e3,
 	$p_in->{total}[0] / $c_in->{total}[0];
 printf "%-26s %5s | %9.2f %9.2f %6s | (an empty process: /bin/true, perl -MText::Template)\n",
 	'startup, CPU time', '', $base[0][1] * 1e3, $base[1][1] * 1e3, '';
+
+# 5. instructions of one program run (callgrind), first $insn targets
+sub insns {
+	my (@cmd) = @_;
+	run(undef, 'valgrind', '--tool=callgrind',
+		"--callgrind-out-file=$tmp/cg.out", @cmd);
+	slurp("$tmp/stderr") =~ /Collected : (\d+)/
+		or die "$0: no instruction count from valgrind for @cmd\n";
+	return $1;
+}
+if ($insn > 0) {
+	my @it = @targets[0 .. ($insn > @targets ? @targets : $insn) - 1];
+	my ($ct, $pt) = (0, 0);
+	my $ifmt = "%-26s %5s | %12.2f %12.2f %6.1f\n";
+	printf "\n%-26s %5s | %12s %12s %6s\n", 'instructions of one run',
+		'frags', 'C million', 'Perl million', 'x';
+	for my $t (@it) {
+		unlink "$rc$t", "$rp$t";
+		my $c = insns($et, '--root', $rc, $t);
+		my $p = insns($^X, "$src/bench/perl-expand-template.pl", $rp, $t);
+		die "$0: $t: the outputs differ\n" if slurp("$rc$t") ne slurp("$rp$t");
+		printf $ifmt, $t, $nfrag{$t}, $c / 1e6, $p / 1e6, $p / $c;
+		$ct += $c;
+		$pt += $p;
+	}
+	printf $ifmt, "total, " . @it . " targets", '', $ct / 1e6, $pt / 1e6,
+		$pt / $ct;
+	my $c0 = insns('/bin/true');
+	my $p0 = insns($^X, '-MText::Template', '-e', '1');
+	printf "%-26s %5s | %12.2f %12.2f %6s | (an empty process)\n",
+		'startup', '', $c0 / 1e6, $p0 / 1e6, '';
+}
+
 if (CORE::open(my $la, '<', '/proc/loadavg')) {
 	printf "\nload average at the end of the run: %s", scalar <$la>;
 }
