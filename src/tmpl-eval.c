@@ -782,8 +782,8 @@ ev_binop(struct ev *e, int op, const struct val *a, const struct val *b,
 		int64_t n = val_iv(b);
 		size_t len;
 		const char *s = val_str(a, &len, &t1);
-		if (n < 0)
-			n = 0;
+		if (n < 0 || !len)
+			n = 0; /* an empty string repeated is empty, at once */
 		if (len && (uint64_t)n > e->ctx->lim.max_memory / len) {
 			strbuf_release(&t1);
 			ev_die(e, line, "memory limit exceeded");
@@ -2022,7 +2022,11 @@ ev_lst(struct ev *e, struct node *n, struct list *out)
 			int64_t cnt = val_iv(&v);
 			val_free(&v);
 			if (cnt > 0 && l.n &&
-			    ev_charge(e, (size_t)cnt * l.n * 48, n->line) == 0)
+			    (uint64_t)cnt > e->ctx->lim.max_memory / (l.n * 48))
+				ev_die(e, n->line, "memory limit exceeded");
+			else if (cnt > 0 && l.n &&
+				 ev_charge(e, (size_t)cnt * l.n * 48,
+					   n->line) == 0)
 				for (int64_t k = 0; k < cnt; k++)
 					for (size_t i = 0; i < l.n; i++)
 						list_push_copy(out, &l.v[i]);

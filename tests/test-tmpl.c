@@ -541,6 +541,19 @@ START_TEST(test_tmpl_limits)
 		0);
 	ck_assert_ptr_nonnull(strstr(err.buf, "memory limit"));
 	ck_assert_str_eq(out.buf, "");
+	/* an empty string repeated a huge number of times is empty at once
+	   (it once looped that many times); a list repeated so, too big */
+	strbuf_reset(&err);
+	ck_assert_int_eq(
+		tmpl_expand_fragment(ctx, "f", "{ '' x 1e18 }", 13, &out, &err),
+		0);
+	ck_assert_str_eq(out.buf, "");
+	ck_assert_int_lt(
+		tmpl_expand_fragment(ctx, "f",
+				     "{ my @a = (1) x 4611686018427387904 }",
+				     38, &out, &err),
+		0);
+	ck_assert_ptr_nonnull(strstr(err.buf, "f:1: memory limit"));
 	tmpl_ctx_free(ctx);
 	strbuf_release(&out);
 	strbuf_release(&err);
