@@ -874,16 +874,6 @@ frag_cache_eq(const void *entry, const void *key)
 	return !strcmp(((const struct frag_cached *)entry)->path, key);
 }
 
-static unsigned long
-path_hash(const char *path)
-{
-	unsigned long h = 14695981039346656037ul;
-
-	for (const char *c = path; *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ul;
-	return h;
-}
-
 /* Read fragment `path` into `out` (like strbuf_read_file). */
 static int
 frag_read(const char *path, struct strbuf *out)
@@ -891,14 +881,12 @@ frag_read(const char *path, struct strbuf *out)
 	struct stat before, after;
 	struct frag_cached *c;
 	unsigned long h;
-	void **slot;
 	int r;
 
 	if (stat(path, &before) < 0 || !S_ISREG(before.st_mode))
 		return strbuf_read_file(out, path, EXPAND_MAX_FRAGMENT);
-	h = path_hash(path);
-	slot = ptab_slot(&frag_cache, h, frag_cache_eq, path);
-	c = *slot;
+	h = mem_hash(MEM_HASH_INIT, path, strlen(path));
+	c = ptab_find(&frag_cache, h, frag_cache_eq, path);
 	if (c && stat_same_file(&c->st, &before)) {
 		strbuf_add(out, c->text, c->len);
 		frag_cache_hits++;
@@ -918,8 +906,7 @@ frag_read(const char *path, struct strbuf *out)
 		c = xcalloc(1, sizeof(*c));
 		c->hash = h;
 		c->path = xstrdup(path);
-		*slot = c;
-		ptab_added(&frag_cache);
+		ptab_add(&frag_cache, c);
 	}
 	c->st = after;
 	c->len = out->len;

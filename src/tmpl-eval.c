@@ -1935,6 +1935,23 @@ ev_refgen(struct ev *e, struct node *n, struct list *out, struct val *sout)
 		val_move(sout, &v);
 }
 
+/* `(LIST) x cnt` (cnt > 0): the copies appended to out, or an error
+   when they would pass the memory limit. */
+static void
+ev_list_repeat(struct ev *e, const struct list *l, int64_t cnt, int line,
+	       struct list *out)
+{
+	if ((uint64_t)cnt > e->ctx->lim.max_memory / (l->n * 48)) {
+		ev_die(e, line, "memory limit exceeded");
+		return;
+	}
+	if (ev_charge(e, (size_t)cnt * l->n * 48, line) < 0)
+		return;
+	for (int64_t k = 0; k < cnt; k++)
+		for (size_t i = 0; i < l->n; i++)
+			list_push_copy(out, &l->v[i]);
+}
+
 /* Evaluate in list context, appending to out. */
 void
 ev_lst(struct ev *e, struct node *n, struct list *out)
@@ -2021,15 +2038,8 @@ ev_lst(struct ev *e, struct node *n, struct list *out)
 			ev_sv(e, n->b, &v);
 			int64_t cnt = val_iv(&v);
 			val_free(&v);
-			if (cnt > 0 && l.n &&
-			    (uint64_t)cnt > e->ctx->lim.max_memory / (l.n * 48))
-				ev_die(e, n->line, "memory limit exceeded");
-			else if (cnt > 0 && l.n &&
-				 ev_charge(e, (size_t)cnt * l.n * 48,
-					   n->line) == 0)
-				for (int64_t k = 0; k < cnt; k++)
-					for (size_t i = 0; i < l.n; i++)
-						list_push_copy(out, &l.v[i]);
+			if (cnt > 0 && l.n)
+				ev_list_repeat(e, &l, cnt, n->line, out);
 			list_release(&l);
 			break;
 		}

@@ -241,27 +241,12 @@ struct pcache_ent {
 static struct ptab pcache;
 static size_t pcache_bytes;
 
-/* A hash of `len` bytes, eight at a time, continuing from `h`. */
-static unsigned long
-cache_hash(unsigned long h, const char *s, size_t len)
-{
-	for (; len >= 8; s += 8, len -= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	for (; len; s++, len--)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 static unsigned long
 pcache_hash(const char *src, size_t len, const char *where, int line)
 {
-	unsigned long h = cache_hash(14695981039346656037ul, src, len);
+	unsigned long h = mem_hash(MEM_HASH_INIT, src, len);
 
-	h = cache_hash(h, where, strlen(where));
+	h = mem_hash(h, where, strlen(where));
 	return (h ^ (unsigned long)line) * 0x100000001b3ull;
 }
 
@@ -301,18 +286,14 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	     const char *where, int line, unsigned long h, struct strbuf *err)
 {
 	struct pcache_key key = { src, len, where, line, ctx->lim.max_depth };
-	static const struct pcache_ent none = { 0 };
-	const struct pcache_ent *e;
+	const struct pcache_ent *e = ptab_find(&pcache, h, pcache_eq, &key);
 	struct prog *p;
-	void **slot;
 
-	slot = ptab_slot(&pcache, h, pcache_eq, &key);
-	e = *slot ? *slot : &none;
-	if (e->p && e->p->bound == ctx) {
+	if (e && e->p->bound == ctx) {
 		e->p->refcnt++;
 		return e->p;
 	}
-	if (e->p && e->p->refcnt == 1) {
+	if (e && e->p->refcnt == 1) {
 		/* held by the cache only: no context uses it */
 		prog_bind(e->p, ctx);
 		ctx_hold(ctx, e->p);
@@ -326,10 +307,9 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	   closure kept in a variable the program names is then freed too */
 	p->bound = ctx;
 	ctx_hold(ctx, p);
-	if (e->p || pcache.n >= PCACHE_MAX ||
+	if (e || pcache.n >= PCACHE_MAX ||
 	    pcache_bytes + len > PCACHE_MAX_BYTES)
 		return p;
-	/* parsing runs no code, so `slot` is still the empty slot */
 	struct pcache_ent *n = xmalloc(sizeof(*n));
 	n->hash = h;
 	n->len = len;
@@ -339,8 +319,7 @@ parse_cached(struct tmpl_ctx *ctx, const char *src, size_t len,
 	memcpy(n->src, src, len);
 	n->where = xstrdup(where);
 	n->p = p; /* the cache's reference */
-	*slot = n;
-	ptab_added(&pcache);
+	ptab_add(&pcache, n);
 	pcache_bytes += len;
 	p->refcnt++;
 	return p;
@@ -692,16 +671,13 @@ static const struct split *
 split_get(const char *where, const char *text, size_t len, struct split *tmp,
 	  struct strbuf *err)
 {
-	unsigned long h = cache_hash(
-		cache_hash(14695981039346656037ul, where, strlen(where) + 1),
-		text, len);
+	unsigned long h = mem_hash(
+		mem_hash(MEM_HASH_INIT, where, strlen(where) + 1), text, len);
 	struct split_key key = { where, text, len };
-	struct split *e;
-	void **slot;
+	struct split *e = ptab_find(&scache, h, scache_eq, &key);
 
-	slot = ptab_slot(&scache, h, scache_eq, &key);
-	if (*slot)
-		return *slot;
+	if (e)
+		return e;
 	memset(tmp, 0, sizeof(*tmp));
 	if (split_make(tmp, where, text, len, err) < 0)
 		return NULL;
@@ -715,8 +691,7 @@ split_get(const char *where, const char *text, size_t len, struct split *tmp,
 	e->text[len] = '\0';
 	e->len = len;
 	e->hash = h;
-	*slot = e; /* splitting runs no code: still the empty slot */
-	ptab_added(&scache);
+	ptab_add(&scache, e);
 	scache_bytes += 2 * len;
 	memset(tmp, 0, sizeof(*tmp));
 	return e;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,44 +81,67 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+unsigned long
+mem_hash(unsigned long h, const char *s, size_t len)
+{
+	for (; len >= 8; s += 8, len -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; len; s++, len--)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
 #define PTAB_MIN 16 /* a power of two */
 
-void **
-ptab_slot(struct ptab *t, unsigned long h,
+static unsigned long
+ptab_hash(const void *entry)
+{
+	return *(const unsigned long *)entry;
+}
+
+void *
+ptab_find(const struct ptab *t, unsigned long h,
 	  int (*eq)(const void *entry, const void *key), const void *key)
 {
-	if (!t->v) {
-		t->cap = PTAB_MIN;
-		t->v = xcalloc(t->cap, sizeof(*t->v));
-	}
-	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
-		if (!t->v[i] ||
-		    (*(const unsigned long *)t->v[i] == h && eq(t->v[i], key)))
-			return &t->v[i];
+	if (!t->v)
+		return NULL;
+	for (size_t i = h & (t->cap - 1); t->v[i]; i = (i + 1) & (t->cap - 1))
+		if (ptab_hash(t->v[i]) == h && eq(t->v[i], key))
+			return t->v[i];
+	return NULL;
+}
+
+/* Put `entry` in the first empty slot of its probe sequence. */
+static void
+ptab_put(void **v, size_t cap, void *entry)
+{
+	size_t i = ptab_hash(entry) & (cap - 1);
+
+	while (v[i])
+		i = (i + 1) & (cap - 1);
+	v[i] = entry;
 }
 
 void
-ptab_added(struct ptab *t)
+ptab_add(struct ptab *t, void *entry)
 {
-	size_t cap = t->cap * 2;
-	void **v;
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : PTAB_MIN;
+		void **v = xcalloc(cap, sizeof(*v));
 
-	if (++t->n * 2 <= t->cap)
-		return;
-	v = xcalloc(cap, sizeof(*v));
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->v[i])
-			continue;
-		for (j = *(const unsigned long *)t->v[i] & (cap - 1); v[j];
-		     j = (j + 1) & (cap - 1))
-			;
-		v[j] = t->v[i];
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->v[i])
+				ptab_put(v, cap, t->v[i]);
+		free(t->v);
+		t->v = v;
+		t->cap = cap;
 	}
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
+	ptab_put(t->v, t->cap, entry);
+	t->n++;
 }
 
 void

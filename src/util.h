@@ -18,22 +18,24 @@ char *xstrndup(const char *s, size_t n);
 /* Grow an array `p` of `n` elements of `size` to hold at least `need`. */
 void *xgrow(void *p, size_t *alloc, size_t need, size_t size);
 
+/* A hash of `len` bytes, continuing from `h` (MEM_HASH_INIT to start). */
+#define MEM_HASH_INIT 14695981039346656037ul
+unsigned long mem_hash(unsigned long h, const char *s, size_t len);
+
 /*
  * A hash table of pointers to entries, for the per-process caches: open
  * addressing, growing from a few slots, so that a short program touches
  * little memory. Each entry starts with its hash (an unsigned long).
- * ptab_slot() gives the slot holding the entry for `h` that `eq` accepts,
- * or the empty slot where it goes: fill it, then call ptab_added()
- * (which may move the slots, not the entries).
+ * ptab_find() gives the entry for `h` that `eq` accepts, or NULL;
+ * ptab_add() adds an entry (the table keeps the pointer, not the entry).
  */
 struct ptab {
 	void **v;
 	size_t cap, n;
 };
-void **
-ptab_slot(struct ptab *t, unsigned long h,
-	  int (*eq)(const void *entry, const void *key), const void *key);
-void ptab_added(struct ptab *t);
+void *ptab_find(const struct ptab *t, unsigned long h,
+		int (*eq)(const void *entry, const void *key), const void *key);
+void ptab_add(struct ptab *t, void *entry);
 void ptab_release(struct ptab *t);
 
 /*

@@ -90,7 +90,7 @@ START_TEST(test_strbuf_read_file_limits)
 END_TEST
 
 /* struct ptab: entries found again after the table grew, colliding
-   hashes told apart by the comparison, empty slots for absent keys. */
+   hashes told apart by the comparison, NULL for absent keys. */
 struct ptab_ent {
 	unsigned long hash;
 	int key;
@@ -102,31 +102,34 @@ ptab_ent_eq(const void *entry, const void *key)
 	return ((const struct ptab_ent *)entry)->key == *(const int *)key;
 }
 
+/* two keys a hash, spread over the bits that pick a slot */
+#define PTAB_TEST_HASH(i) ((unsigned long)((i) / 2) * 0x9e3779b97f4a7c15ul)
+
 START_TEST(test_ptab_grows_and_finds)
 {
 	struct ptab t = { 0 };
 	struct ptab_ent *e;
-	int i;
+	int i = 0;
 
+	ck_assert_ptr_null(ptab_find(&t, 0, ptab_ent_eq, &i));
 	for (i = 0; i < 1000; i++) {
-		void **slot =
-			ptab_slot(&t, (unsigned long)(i % 7), ptab_ent_eq, &i);
-		ck_assert_ptr_null(*slot);
+		unsigned long h = PTAB_TEST_HASH(i);
+
+		ck_assert_ptr_null(ptab_find(&t, h, ptab_ent_eq, &i));
 		e = xmalloc(sizeof(*e));
-		e->hash = (unsigned long)(i % 7);
+		e->hash = h;
 		e->key = i;
-		*slot = e;
-		ptab_added(&t);
+		ptab_add(&t, e);
 		ck_assert_uint_ge(t.cap, 2 * t.n);
 	}
 	ck_assert_uint_eq(t.n, 1000);
 	for (i = 0; i < 1000; i++) {
-		e = *ptab_slot(&t, (unsigned long)(i % 7), ptab_ent_eq, &i);
+		e = ptab_find(&t, PTAB_TEST_HASH(i), ptab_ent_eq, &i);
 		ck_assert_ptr_nonnull(e);
 		ck_assert_int_eq(e->key, i);
 	}
 	i = 1000;
-	ck_assert_ptr_null(*ptab_slot(&t, 1000 % 7, ptab_ent_eq, &i));
+	ck_assert_ptr_null(ptab_find(&t, PTAB_TEST_HASH(i), ptab_ent_eq, &i));
 	for (size_t k = 0; k < t.cap; k++)
 		free(t.v[k]);
 	ptab_release(&t);
